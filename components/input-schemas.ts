@@ -1,0 +1,137 @@
+/**
+ * One schema per component input, built from the rules in validation.ts.
+ * Only plain (non-Output) values can be checked at preview; secrets arrive
+ * as Inputs and are checked when known (see checkSecretNotEmpty).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import {
+  absolutePath, cronSchedule, domain, envName, imageRef, ipv4Subnet, port, registryServer, siteName,
+} from "./validation";
+
+const secretInput = z.custom<pulumi.Input<string>>(
+  (v) => typeof v === "string" || pulumi.Output.isInstance(v) || v instanceof Promise,
+  { message: "must be a string or a Pulumi secret" },
+);
+
+const dockerName = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/, {
+  message: "must be a docker object name: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 63 characters",
+});
+
+const sizeWithUnit = z.string().regex(/^[0-9]+(B|KB|MB|GB|KiB|MiB|GiB)$/, { message: "must be a size like 100MB" });
+const duration = z.string().regex(/^[0-9]+(ms|s|m|h)$/, { message: "must be a duration like 300s or 5m" });
+
+export const hostConnectionSchema = z.strictObject({
+  host: z.string().regex(/^[A-Za-z0-9.:-]+$/, { message: "must be a host name or IP address" }),
+  port: port.optional(),
+  user: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, { message: "must be a Linux user name" }).optional(),
+  privateKey: secretInput,
+});
+
+export const hostBootstrapSchema = z.strictObject({
+  connection: hostConnectionSchema.optional(),
+  sitesRoot: absolutePath.optional(),
+  configDir: absolutePath.optional(),
+  backupRoot: absolutePath.optional(),
+  stagingDomain: domain.optional(),
+  network: z.strictObject({ name: dockerName.optional(), subnet: ipv4Subnet.optional() }).optional(),
+  database: z
+    .strictObject({
+      adminUser: z.string().regex(/^[a-z_][a-z0-9_]{0,31}$/, { message: "must be a MySQL user name of a-z, 0-9, _" }).optional(),
+      port: port.optional(),
+      providerEndpoint: z.string().regex(/^[A-Za-z0-9.-]+:[0-9]{1,5}$/, { message: "must be host:port" }).optional(),
+      providerProxy: z.string().regex(/^socks5h?:\/\/[^\s]+$/, { message: "must be a socks5:// URL" }).optional(),
+      external: z
+        .strictObject({
+          host: z.string().regex(/^[A-Za-z0-9.-]+$/, { message: "must be a host name or IPv4 address" }),
+          port: port.optional(),
+          adminUser: z.string().min(1),
+          adminPassword: secretInput,
+        })
+        .optional(),
+    })
+    .optional(),
+  proxy: z
+    .strictObject({
+      image: imageRef.optional(),
+      acmeEmail: z.email({ message: "must be an e-mail address" }).optional(),
+      acmeCa: z.url({ protocol: /^https$/, message: "must be an https:// ACME directory URL" }).optional(),
+      acmeCaRootPem: z.string().includes("BEGIN CERTIFICATE", { message: "must be a PEM certificate" }).optional(),
+      tls: z.enum(["acme", "internal"]).optional(),
+      httpPort: port.optional(),
+      httpsPort: port.optional(),
+      bindAddress: z.union([z.ipv4(), z.ipv6()], { message: "must be an IP address" }).optional(),
+      maxBodySize: sizeWithUnit.optional(),
+      upstreamTimeout: duration.optional(),
+    })
+    .optional(),
+  memcached: z.strictObject({ enabled: z.boolean(), memoryMb: z.number().int().min(16).max(65536).optional() }).optional(),
+  dockerLogs: z
+    .strictObject({
+      maxSize: z.string().regex(/^[0-9]+[kmg]$/, { message: "must be a docker size like 10m" }).optional(),
+      maxFiles: z.number().int().min(1).max(100).optional(),
+    })
+    .optional(),
+});
+
+export const siteCronJobSchema = z.strictObject({ schedule: cronSchedule, command: z.string().min(1).regex(/^[^\n\r]*$/, { message: "must be one line" }) });
+
+export const siteBackupOptionsSchema = z.strictObject({
+  repository: z.string().min(1).regex(/^[^\s'"]+$/, { message: "must be a restic repository (a path or URL without spaces or quotes)" }).optional(),
+  credentials: z.union([z.record(envName, secretInput), z.custom<pulumi.Output<unknown>>((v) => pulumi.Output.isInstance(v))]).optional(),
+  password: secretInput.optional(),
+  schedule: cronSchedule.optional(),
+  pruneSchedule: cronSchedule.optional(),
+  keep: z
+    .strictObject({
+      last: z.number().int().min(0).optional(),
+      hourly: z.number().int().min(0).optional(),
+      daily: z.number().int().min(0).optional(),
+      weekly: z.number().int().min(0).optional(),
+      monthly: z.number().int().min(0).optional(),
+      yearly: z.number().int().min(0).optional(),
+    })
+    .optional(),
+  tar: z.union([z.literal(false), z.strictObject({ dir: absolutePath, keep: z.number().int().min(1).max(1000).optional() })]).optional(),
+  restoreOnCreate: z.boolean().optional(),
+  finalBackupOnDestroy: z.boolean().optional(),
+});
+
+export const simpleSiteSchema = z.strictObject({
+  host: z.custom<object>((v) => typeof v === "object" && v !== null, { message: "must be a HostBootstrap" }),
+  name: siteName,
+  image: imageRef,
+  registry: z.strictObject({ server: registryServer, username: z.string().min(1), password: secretInput }).optional(),
+  domains: z.array(domain).optional(),
+  staging: z.boolean().optional(),
+  port: port.optional(),
+  env: z.record(envName, z.string()).optional(),
+  secretEnv: z.record(envName, secretInput).optional(),
+  healthCheck: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        path: z.string().regex(/^\/[A-Za-z0-9._~!$&()*+,;=:@%/?-]*$/, { message: "must be an absolute URL path" }).optional(),
+        command: z.array(z.string()).min(1).optional(),
+        intervalSeconds: z.number().int().min(1).optional(),
+        retries: z.number().int().min(1).optional(),
+      }),
+    ])
+    .optional(),
+  resources: z.strictObject({ memoryMb: z.number().int().min(6).optional(), cpus: z.number().positive().max(256).optional() }).optional(),
+  cron: z.array(siteCronJobSchema).optional(),
+  runAs: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$|^[0-9]+$/, { message: "must be a user name or uid inside the image" }).optional(),
+  publicMountPath: absolutePath.optional(),
+  protect: z.boolean().optional(),
+  backup: z.union([z.literal(false), siteBackupOptionsSchema]).optional(),
+});
+
+/** Fails at preview when a secret that must not be empty is empty (once its value is known). */
+export function checkSecretNotEmpty(value: pulumi.Input<string>, field: string): pulumi.Output<string> {
+  return pulumi.output(value).apply((v) => {
+    if (typeof v !== "string" || v.length === 0) {
+      throw new Error(`simple-paas: invalid input:\n  - ${field}: "" must not be empty`);
+    }
+    return v;
+  });
+}

@@ -1,0 +1,105 @@
+/**
+ * How simple-paas names things on a host, from a (validated) site name.
+ * One module so the components, the `sp` command's files and the tests all
+ * agree; see docs/HOST-LAYOUT.md.
+ */
+import { createHash } from "node:crypto";
+
+export interface HostPaths {
+  sitesRoot: string;
+  configDir: string;
+  backupRoot: string;
+  statusDir: string;
+  logFile: string;
+  spPath: string;
+}
+
+export const DEFAULT_HOST_PATHS: HostPaths = {
+  sitesRoot: "/sites",
+  configDir: "/etc/simple-paas",
+  backupRoot: "/var/backups/simple-paas",
+  statusDir: "/var/lib/simple-paas/backup-status",
+  logFile: "/var/log/simple-paas/backup.log",
+  spPath: "/usr/local/bin/sp",
+};
+
+/** The site's Linux user and group: the site name itself, as the original scripts did. */
+export function siteLinuxUser(site: string): string {
+  return site;
+}
+
+/** Database and database user: MySQL identifiers have no '-', so it becomes '_' (site names have no '_'). */
+export function siteDbName(site: string): string {
+  return site.replace(/-/g, "_");
+}
+
+export function siteDataDir(paths: Pick<HostPaths, "sitesRoot">, site: string): string {
+  return `${paths.sitesRoot}/${site}/data`;
+}
+
+export function siteConfigDir(paths: Pick<HostPaths, "configDir">, site: string): string {
+  return `${paths.configDir}/sites/${site}`;
+}
+
+export function siteSecretsDir(paths: Pick<HostPaths, "configDir">, site: string): string {
+  return `${siteConfigDir(paths, site)}/secrets`;
+}
+
+export function siteBackupConfigDir(paths: Pick<HostPaths, "configDir">, site: string): string {
+  return `${siteConfigDir(paths, site)}/backup`;
+}
+
+export function siteRouteFile(paths: Pick<HostPaths, "configDir">, site: string): string {
+  return `${paths.configDir}/proxy/sites/${site}.caddy`;
+}
+
+export function siteCronFile(site: string): string {
+  return `/etc/cron.d/simple-paas-${site}`;
+}
+
+export function defaultRepository(paths: Pick<HostPaths, "backupRoot">, site: string): string {
+  return `${paths.backupRoot}/${site}`;
+}
+
+/** The docker label every site container carries; `sp` finds containers by it. */
+export const SITE_LABEL = "simple-paas.site";
+
+/**
+ * The container's name carries a short hash of everything that makes docker
+ * replace it (image, env, mounts, limits ...), as Kamal puts the version in
+ * its container names: a new container can then start beside the old one,
+ * and traffic moves before the old one goes.
+ */
+export function siteContainerName(site: string, spec: unknown): string {
+  const digest = createHash("sha256").update(stableJson(spec)).digest("hex").slice(0, 10);
+  return `sp-${site}-${digest}`;
+}
+
+/** JSON with sorted keys, so equal specs hash equally whatever the key order. */
+export function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+/** `172.30.0.0/24` -> `{ network: "172.30.0.0", netmask: "255.255.255.0", gateway: "172.30.0.1" }`. */
+export function describeSubnet(cidr: string): { network: string; netmask: string; gateway: string; prefix: number } {
+  const [address, prefixText] = cidr.split("/");
+  const prefix = Number(prefixText);
+  const ip = address.split(".").reduce((acc, o) => (acc << 8) + Number(o), 0) >>> 0;
+  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  const network = (ip & mask) >>> 0;
+  const toText = (n: number) => [24, 16, 8, 0].map((s) => (n >>> s) & 255).join(".");
+  return { network: toText(network), netmask: toText(mask), gateway: toText(network + 1), prefix };
+}
+
+/** The MariaDB host pattern that admits exactly the sites network: `172.30.0.0/255.255.255.0`. */
+export function mysqlHostPatternForSubnet(cidr: string): string {
+  const { network, netmask } = describeSubnet(cidr);
+  return `${network}/${netmask}`;
+}

@@ -1,0 +1,108 @@
+/**
+ * The pure part of a site's container: its environment (the original
+ * scripts' contract), health check and routes' host names. No Pulumi
+ * resources here, so all of it is unit-tested as plain data.
+ */
+import { SimplePaasInputError } from "./validation";
+
+/** Where the site's files appear inside its container. */
+export const CONTAINER_PATHS = {
+  shared: "/shared",
+  secrets: "/etc/secrets",
+  dbPasswordFile: "/etc/secrets/db_pass",
+  hashSaltFile: "/etc/secrets/hash_salt",
+  secretEnvDir: "/etc/secrets/env",
+} as const;
+
+/** Names the platform sets; a site's own `env`/`secretEnv` may not take them. */
+export const PLATFORM_ENV_NAMES: ReadonlySet<string> = new Set([
+  "SITE_NAME", "DATABASE_NAME", "DATABASE_USER", "DATABASE_HOST", "DATABASE_PORT", "DATABASE_PASSWORD_FILE",
+  "HASH_SALT_FILE", "PRIVATE_DIR", "PUBLIC_DIR", "SHARED_DIR", "TMP_DIR", "VIRTUAL_HOST", "LETSENCRYPT_HOST",
+  "MEMCACHE_HOST", "MEMCACHE_PORT", "REVERSE_PROXY", "REVERSE_PROXY_ADDRESSES", "SITE_URL",
+]);
+
+export interface SiteEnvInput {
+  site: string;
+  dbName: string;
+  dbUser: string;
+  dbHost: string;
+  dbPort: number;
+  hostNames: string[];
+  networkSubnet: string;
+  memcached?: { host: string; port: number };
+  env: Record<string, string>;
+  secretEnvNames: string[];
+}
+
+/**
+ * The container's environment. Secrets are never values here: the database
+ * password, the hash salt and every secretEnv entry are files under
+ * /etc/secrets, named by `*_FILE` variables.
+ */
+export function renderSiteEnv(input: SiteEnvInput): string[] {
+  const clashes = [...Object.keys(input.env), ...input.secretEnvNames.flatMap((n) => [n, `${n}_FILE`])]
+    .filter((n) => PLATFORM_ENV_NAMES.has(n));
+  if (clashes.length > 0) {
+    throw new SimplePaasInputError(clashes.map((n) => `sites.${input.site}.env: ${JSON.stringify(n)} is set by simple-paas itself; choose another name`));
+  }
+  const platform: Record<string, string> = {
+    SITE_NAME: input.site,
+    SITE_URL: `https://${input.hostNames[0]}`,
+    DATABASE_NAME: input.dbName,
+    DATABASE_USER: input.dbUser,
+    DATABASE_HOST: input.dbHost,
+    DATABASE_PORT: String(input.dbPort),
+    DATABASE_PASSWORD_FILE: CONTAINER_PATHS.dbPasswordFile,
+    HASH_SALT_FILE: CONTAINER_PATHS.hashSaltFile,
+    SHARED_DIR: CONTAINER_PATHS.shared,
+    PUBLIC_DIR: `${CONTAINER_PATHS.shared}/public`,
+    PRIVATE_DIR: `${CONTAINER_PATHS.shared}/private`,
+    TMP_DIR: `${CONTAINER_PATHS.shared}/tmp`,
+    VIRTUAL_HOST: input.hostNames.join(","),
+    REVERSE_PROXY: "true",
+    REVERSE_PROXY_ADDRESSES: input.networkSubnet,
+  };
+  if (input.memcached) {
+    platform.MEMCACHE_HOST = input.memcached.host;
+    platform.MEMCACHE_PORT = String(input.memcached.port);
+  }
+  const secretFiles = Object.fromEntries(
+    [...input.secretEnvNames].sort().map((n) => [`${n}_FILE`, `${CONTAINER_PATHS.secretEnvDir}/${n}`]),
+  );
+  const all = { ...platform, ...secretFiles, ...input.env };
+  return Object.keys(all).sort().map((k) => `${k}=${all[k]}`);
+}
+
+/** Every host name a site answers on: its live domains, then the staging alias. */
+export function siteHostNames(site: string, domains: string[], stagingDomain: string | undefined, staging: boolean): string[] {
+  const names = [...domains];
+  if (staging && stagingDomain !== undefined) names.push(`${site}.${stagingDomain}`);
+  if (names.length === 0) {
+    throw new SimplePaasInputError([
+      `sites.${site}.domains: [] a site needs at least one domain, or a host with a stagingDomain`,
+    ]);
+  }
+  return names;
+}
+
+export interface HealthCheckInput {
+  port: number;
+  path?: string;
+  command?: string[];
+  intervalSeconds?: number;
+  retries?: number;
+}
+
+/**
+ * Docker health check. The default asks the site itself over HTTP with curl,
+ * or wget where the image has no curl.
+ */
+export function renderHealthCheck(input: HealthCheckInput): { tests: string[]; interval: string; timeout: string; retries: number; startPeriod: string } {
+  const url = `http://127.0.0.1:${input.port}${input.path ?? "/"}`;
+  const tests = input.command ?? [
+    "CMD-SHELL",
+    `curl -fsS -o /dev/null '${url}' || wget -q -O /dev/null '${url}' || exit 1`,
+  ];
+  const interval = input.intervalSeconds ?? 5;
+  return { tests, interval: `${interval}s`, timeout: "5s", retries: input.retries ?? 3, startPeriod: "60s" };
+}
