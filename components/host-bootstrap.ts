@@ -1,0 +1,308 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as docker from "@pulumi/docker";
+import * as mysql from "@pulumi/mysql";
+import * as random from "@pulumi/random";
+import * as command from "@pulumi/command";
+import { HostConnection, HostCommand, runOnHost } from "./host-command";
+import { hostBootstrapSchema } from "./input-schemas";
+import { DEFAULT_HOST_PATHS, HostPaths, describeSubnet, mysqlHostPatternForSubnet } from "./naming";
+import { HostSetupInput, renderHostPackagesScript, renderHostServicesScript, renderInstallFileScript } from "./render/host-setup";
+import { ProxyConfigInput, renderProxyFileScript, renderProxyMainConfig } from "./render/proxy-config";
+import { renderSpCommand } from "./render/sp-command";
+import { parseOrThrow } from "./validation";
+
+export interface HostBootstrapArgs {
+  /**
+   * The host to prepare. Omit it to prepare the machine that runs Pulumi.
+   * @example { host: "203.0.113.10", user: "root", privateKey: config.requireSecret("sshKey") }
+   */
+  connection?: HostConnection;
+  /** Where site data lives. @default "/sites" */
+  sitesRoot?: string;
+  /** Where simple-paas keeps its configuration and secrets. @default "/etc/simple-paas" */
+  configDir?: string;
+  /** Parent of the default per-site restic repositories. @default "/var/backups/simple-paas" */
+  backupRoot?: string;
+  /**
+   * A domain whose subdomains point at this host: every site also answers on
+   * `<site>.<stagingDomain>`. @example "staging.example.com"
+   */
+  stagingDomain?: string;
+  /** The docker network the proxy and every site join. @default { name: "simple-paas", subnet: "172.30.0.0/24" } */
+  network?: { name?: string; subnet?: string };
+  /**
+   * MariaDB. By default it is installed on the host and listens on 127.0.0.1
+   * and the sites network's gateway only. `external` uses an existing server
+   * instead (the original's scale-out path).
+   */
+  database?: {
+    /** Admin account simple-paas creates for the mysql provider. @default "simple_paas_admin" */
+    adminUser?: string;
+    /** @default 3306 */
+    port?: number;
+    /** How the mysql provider (on the machine running Pulumi) reaches the server. @default "127.0.0.1:<port>" */
+    providerEndpoint?: string;
+    /** SOCKS5 proxy for the mysql provider, e.g. from `ssh -D 1080 host` for a remote host. */
+    providerProxy?: string;
+    external?: { host: string; port?: number; adminUser: string; adminPassword: pulumi.Input<string> };
+  };
+  /** The reverse proxy (Caddy) with automatic HTTPS. */
+  proxy?: {
+    /** @default "caddy:2.8" */
+    image?: string;
+    /** ACME account e-mail. */
+    acmeEmail?: string;
+    /** ACME directory; @default Let's Encrypt production. @example "https://acme-staging-v02.api.letsencrypt.org/directory" */
+    acmeCa?: string;
+    /** PEM of the root that signs the ACME server's own certificate (private ACME servers). */
+    acmeCaRootPem?: string;
+    /** `internal` uses Caddy's own CA (no public DNS needed). @default "acme" */
+    tls?: "acme" | "internal";
+    /** @default 80 */
+    httpPort?: number;
+    /** @default 443 */
+    httpsPort?: number;
+    /** Host address the ports are published on. @default all addresses */
+    bindAddress?: string;
+    /** @default "100MB" */
+    maxBodySize?: string;
+    /** @default "300s" */
+    upstreamTimeout?: string;
+  };
+  /** Memcached on the sites network's gateway, offered to sites as MEMCACHE_HOST/PORT. @default disabled */
+  memcached?: { enabled: boolean; memoryMb?: number };
+  /** Docker's json-file log rotation. @default { maxSize: "10m", maxFiles: 3 } */
+  dockerLogs?: { maxSize?: string; maxFiles?: number };
+}
+
+/** What a site needs to know about its host; plain values, resolved once. */
+export interface HostSettings {
+  paths: HostPaths;
+  connection?: HostConnection;
+  network: { name: string; subnet: string; gateway: string };
+  database: { containerHost: string; port: number; userHostPattern: string };
+  memcached?: { host: string; port: number };
+  proxyContainer: string;
+  proxy: ProxyConfigInput;
+  stagingDomain?: string;
+}
+
+/**
+ * Prepares one Linux host (local or over SSH) for simple-paas sites: docker,
+ * MariaDB, restic, cron, the sites network, the reverse proxy with
+ * automatic HTTPS, and the `sp` operator command.
+ *
+ * @example
+ * const host = new HostBootstrap("host", { stagingDomain: "staging.example.com", proxy: { acmeEmail: "ops@example.com" } });
+ * new SimpleSite("blog", { host, name: "blog", image: "ghcr.io/acme/blog:1.2.0", domains: ["blog.example.com"] });
+ */
+export class HostBootstrap extends pulumi.ComponentResource {
+  /** Docker provider bound to this host's engine. */
+  readonly docker: docker.Provider;
+  /** How to reach this host's docker engine; sites with a private registry make their own provider from it. */
+  readonly dockerEndpoint: { host: string; sshOpts?: pulumi.Output<string[]> };
+  /** MySQL provider with the admin account. */
+  readonly mysql: mysql.Provider;
+  /** The network every site joins. */
+  readonly network: docker.Network;
+  /** The reverse proxy container. */
+  readonly proxy: docker.Container;
+  /** Resolved settings sites build on. */
+  readonly settings: HostSettings;
+  /** Everything a site must wait for. */
+  readonly ready: pulumi.Resource[];
+
+  constructor(name: string, args: HostBootstrapArgs = {}, opts: pulumi.ComponentResourceOptions = {}) {
+    super("simple-paas:index:HostBootstrap", name, {}, opts);
+    parseOrThrow(hostBootstrapSchema, args, "host");
+    const parent = this;
+    const connection = args.connection;
+    const settings = resolveSettings(args);
+    this.settings = settings;
+    const setupInput = toSetupInput(args, settings);
+
+    const packages = installPackages();
+    this.dockerEndpoint = dockerEndpoint();
+    this.docker = new docker.Provider(`${name}-docker`, this.dockerEndpoint, { parent });
+    this.network = createNetwork();
+    const adminPassword = createAdminPassword();
+    const services = configureServices();
+    const spCommand = installSpCommand();
+    const proxyConfig = writeProxyConfig();
+    this.proxy = createProxy();
+    this.mysql = createMysqlProvider();
+    this.ready = [services, spCommand, proxyConfig, this.proxy];
+
+    this.registerOutputs({ networkName: this.network.name, proxyContainer: this.proxy.name, sitesRoot: settings.paths.sitesRoot });
+
+    function installPackages(): HostCommand {
+      return runOnHost(`${name}-packages`, connection, {
+        script: renderHostPackagesScript(setupInput),
+        scriptName: "simple-paas-host-packages",
+      }, { parent });
+    }
+
+    function dockerEndpoint(): { host: string; sshOpts?: pulumi.Output<string[]> } {
+      if (connection === undefined) return { host: "unix:///var/run/docker.sock" };
+      // The key file's path is an output of the step that writes it, so the provider waits for it.
+      const keyFile = writeLocalSshKey(`${name}-ssh-key`, connection, parent);
+      return {
+        host: `ssh://${connection.user ?? "root"}@${connection.host}:${connection.port ?? 22}`,
+        sshOpts: keyFile.stdout.apply((path) => [
+          "-i", path.trim(), "-o", "StrictHostKeyChecking=accept-new", "-o", "BatchMode=yes",
+        ]),
+      };
+    }
+
+    function createNetwork(): docker.Network {
+      return new docker.Network(`${name}-network`, {
+        name: settings.network.name,
+        driver: "bridge",
+        ipamConfigs: [{ subnet: settings.network.subnet, gateway: settings.network.gateway }],
+      }, { parent, provider: parent.docker, dependsOn: [packages] });
+    }
+
+    function createAdminPassword(): pulumi.Output<string> {
+      if (args.database?.external) return pulumi.secret(args.database.external.adminPassword);
+      return new random.RandomPassword(`${name}-mysql-admin-password`, { length: 32, special: false }, { parent }).result;
+    }
+
+    function configureServices(): HostCommand {
+      return runOnHost(`${name}-services`, connection, {
+        script: renderHostServicesScript(setupInput),
+        scriptName: "simple-paas-host-services",
+        stdin: pulumi.secret(pulumi.interpolate`${adminPassword}\n`),
+      }, { parent, dependsOn: [parent.network] });
+    }
+
+    function installSpCommand(): HostCommand {
+      return runOnHost(`${name}-sp-command`, connection, {
+        script: renderInstallFileScript({ path: settings.paths.spPath, mode: "0755", owner: "root", group: "root" }),
+        scriptName: "simple-paas-install-sp",
+        stdin: renderSpCommand({ configDir: settings.paths.configDir }),
+      }, { parent, dependsOn: [services] });
+    }
+
+    function writeProxyConfig(): HostCommand {
+      const proxyDir = `${settings.paths.configDir}/proxy`;
+      const caRoot = args.proxy?.acmeCaRootPem;
+      const caRootStep = caRoot === undefined ? [] : [runOnHost(`${name}-proxy-ca-root`, connection, {
+        script: renderInstallFileScript({ path: `${proxyDir}/acme-ca-root.pem`, mode: "0644", owner: "root", group: "root" }),
+        scriptName: "simple-paas-proxy-ca-root",
+        stdin: caRoot,
+      }, { parent, dependsOn: [services] })];
+      return runOnHost(`${name}-proxy-config`, connection, {
+        script: renderProxyFileScript({ path: `${proxyDir}/Caddyfile`, proxyContainer: settings.proxyContainer }),
+        scriptName: "simple-paas-proxy-config",
+        stdin: renderProxyMainConfig(settings.proxy),
+      }, { parent, dependsOn: [services, ...caRootStep] });
+    }
+
+    function createProxy(): docker.Container {
+      const image = new docker.RemoteImage(`${name}-proxy-image`, {
+        name: args.proxy?.image ?? "caddy:2.8",
+        keepLocally: true,
+      }, { parent, provider: parent.docker, dependsOn: [packages] });
+      const data = new docker.Volume(`${name}-proxy-data`, { name: `${settings.proxyContainer}-data` }, {
+        parent, provider: parent.docker, dependsOn: [packages], retainOnDelete: true,
+      });
+      const ip = args.proxy?.bindAddress;
+      return new docker.Container(`${name}-proxy`, {
+        name: settings.proxyContainer,
+        image: image.imageId,
+        restart: "unless-stopped",
+        command: ["caddy", "run", "--config", "/etc/caddy/Caddyfile", "--adapter", "caddyfile"],
+        envs: ["XDG_DATA_HOME=/data", "XDG_CONFIG_HOME=/config"],
+        ports: [
+          { internal: 80, external: args.proxy?.httpPort ?? 80, ip },
+          { internal: 443, external: args.proxy?.httpsPort ?? 443, ip },
+        ],
+        networksAdvanced: [{ name: parent.network.name }],
+        // The proxy reads its routes from files the host writes: it never gets the Docker socket.
+        volumes: [
+          { hostPath: `${settings.paths.configDir}/proxy`, containerPath: "/etc/caddy", readOnly: true },
+          { volumeName: data.name, containerPath: "/data" },
+        ],
+        securityOpts: ["no-new-privileges:true"],
+        logDriver: "json-file",
+        logOpts: { "max-size": args.dockerLogs?.maxSize ?? "10m", "max-file": String(args.dockerLogs?.maxFiles ?? 3) },
+        labels: [{ label: "simple-paas.role", value: "proxy" }],
+      }, { parent, provider: parent.docker, dependsOn: [proxyConfig], deleteBeforeReplace: true });
+    }
+
+    function createMysqlProvider(): mysql.Provider {
+      const db = args.database;
+      const endpoint = db?.providerEndpoint ??
+        (db?.external ? `${db.external.host}:${db.external.port ?? 3306}` : `127.0.0.1:${db?.port ?? 3306}`);
+      return new mysql.Provider(`${name}-mysql`, {
+        endpoint,
+        username: db?.external?.adminUser ?? db?.adminUser ?? "simple_paas_admin",
+        password: adminPassword,
+        proxy: db?.providerProxy,
+      }, { parent, dependsOn: [services] });
+    }
+  }
+}
+
+function resolveSettings(args: HostBootstrapArgs): HostSettings {
+  const paths: HostPaths = {
+    ...DEFAULT_HOST_PATHS,
+    sitesRoot: args.sitesRoot ?? DEFAULT_HOST_PATHS.sitesRoot,
+    configDir: args.configDir ?? DEFAULT_HOST_PATHS.configDir,
+    backupRoot: args.backupRoot ?? DEFAULT_HOST_PATHS.backupRoot,
+  };
+  const subnet = args.network?.subnet ?? "172.30.0.0/24";
+  const { gateway } = describeSubnet(subnet);
+  const external = args.database?.external;
+  return {
+    paths,
+    connection: args.connection,
+    network: { name: args.network?.name ?? "simple-paas", subnet, gateway },
+    database: external
+      ? { containerHost: external.host, port: external.port ?? 3306, userHostPattern: "%" }
+      : { containerHost: gateway, port: args.database?.port ?? 3306, userHostPattern: mysqlHostPatternForSubnet(subnet) },
+    memcached: args.memcached?.enabled ? { host: gateway, port: 11211 } : undefined,
+    proxyContainer: "simple-paas-proxy",
+    proxy: {
+      acmeEmail: args.proxy?.acmeEmail,
+      acmeCa: args.proxy?.acmeCa,
+      acmeCaRootInContainer: args.proxy?.acmeCaRootPem ? "/etc/caddy/acme-ca-root.pem" : undefined,
+      tls: args.proxy?.tls ?? "acme",
+      maxBodySize: args.proxy?.maxBodySize ?? "100MB",
+      upstreamTimeout: args.proxy?.upstreamTimeout ?? "300s",
+    },
+    stagingDomain: args.stagingDomain,
+  };
+}
+
+function toSetupInput(args: HostBootstrapArgs, s: HostSettings): HostSetupInput {
+  const external = args.database?.external;
+  return {
+    sitesRoot: s.paths.sitesRoot,
+    configDir: s.paths.configDir,
+    backupRoot: s.paths.backupRoot,
+    statusDir: s.paths.statusDir,
+    logFile: s.paths.logFile,
+    network: s.network,
+    proxyContainer: s.proxyContainer,
+    database: external
+      ? { mode: "external", adminUser: external.adminUser, host: external.host, port: external.port ?? 3306 }
+      : { mode: "local", adminUser: args.database?.adminUser ?? "simple_paas_admin", port: s.database.port },
+    memcached: { enabled: args.memcached?.enabled ?? false, memoryMb: args.memcached?.memoryMb ?? 64 },
+    dockerLogs: { maxSize: args.dockerLogs?.maxSize ?? "10m", maxFiles: args.dockerLogs?.maxFiles ?? 3 },
+  };
+}
+
+/**
+ * The docker provider reaches a remote engine through the system's ssh, which
+ * needs the key as a file: it is written (0600) under ~/.simple-paas/ssh on
+ * the machine running Pulumi, fed through stdin so it is never on a command line.
+ */
+function writeLocalSshKey(name: string, connection: HostConnection, parent: pulumi.Resource): command.local.Command {
+  const file = `$HOME/.simple-paas/ssh/${connection.host.replace(/[^A-Za-z0-9.-]/g, "_")}-${connection.port ?? 22}.key`;
+  return new command.local.Command(name, {
+    create: `set -eu; umask 077; f="${file}"; mkdir -p "$(dirname "$f")"; cat >"$f"; printf '%s\\n' "$f"`,
+    stdin: pulumi.secret(pulumi.output(connection.privateKey).apply((k) => (k.endsWith("\n") ? k : `${k}\n`))),
+    addPreviousOutputInEnv: false,
+  }, { parent });
+}

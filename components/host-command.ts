@@ -1,0 +1,70 @@
+/**
+ * Runs a rendered script on the host, locally or over SSH, through
+ * @pulumi/command. The script travels as the command text (it holds no
+ * secrets); secrets travel on stdin, which Pulumi keeps secret in state and
+ * never puts on a command line or in the environment.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import { bashInvocation } from "./render/shell";
+
+/** How to reach a remote host. Omit it to run on the machine that runs Pulumi. */
+export interface HostConnection {
+  /** Address or name of the host. */
+  host: string;
+  /** @default 22 */
+  port?: number;
+  /** @default "root" */
+  user?: string;
+  /** Private key (PEM/OpenSSH) for the user, a Pulumi secret. */
+  privateKey: pulumi.Input<string>;
+}
+
+export interface HostScript {
+  /** The script text a renderer produced. */
+  script: string;
+  /** A short name that shows up as `$0` in the host's process list and errors. */
+  scriptName: string;
+  /** Data (often secret) piped to the script's stdin. */
+  stdin?: pulumi.Input<string>;
+  /** Script run when the resource is deleted. */
+  deleteScript?: string;
+  /** Values whose change re-runs the script from scratch (replacement). */
+  triggers?: pulumi.Input<unknown>[];
+}
+
+export type HostCommand = command.local.Command | command.remote.Command;
+
+export function runOnHost(
+  name: string,
+  connection: HostConnection | undefined,
+  spec: HostScript,
+  opts: pulumi.CustomResourceOptions,
+): HostCommand {
+  const create = bashInvocation(spec.script, spec.scriptName);
+  const del = spec.deleteScript === undefined ? undefined : bashInvocation(spec.deleteScript, `${spec.scriptName}-delete`);
+  if (connection === undefined) {
+    return new command.local.Command(
+      name,
+      { create, delete: del, stdin: spec.stdin, triggers: spec.triggers, addPreviousOutputInEnv: false },
+      opts,
+    );
+  }
+  return new command.remote.Command(
+    name,
+    {
+      connection: {
+        host: connection.host,
+        port: connection.port ?? 22,
+        user: connection.user ?? "root",
+        privateKey: pulumi.secret(connection.privateKey),
+      },
+      create,
+      delete: del,
+      stdin: spec.stdin,
+      triggers: spec.triggers,
+      addPreviousOutputInEnv: false,
+    },
+    opts,
+  );
+}

@@ -1,0 +1,58 @@
+/**
+ * Writes a site's backup settings and secrets on the host (see
+ * docs/HOST-LAYOUT.md): backup.env (plain settings, part of the script),
+ * restic_pass and restic.env (secrets, read from stdin as JSON).
+ */
+import { renderEnvFile, scriptHeader, shellQuote } from "./shell";
+
+export interface BackupSettings {
+  repository: string;
+  keep: { last: number; hourly: number; daily: number; weekly: number; monthly: number; yearly: number };
+  tar?: { dir: string; keep: number };
+}
+
+export function renderBackupEnv(settings: BackupSettings): string {
+  return renderEnvFile({
+    SP_RESTIC_REPOSITORY: settings.repository,
+    SP_KEEP_LAST: settings.keep.last,
+    SP_KEEP_HOURLY: settings.keep.hourly,
+    SP_KEEP_DAILY: settings.keep.daily,
+    SP_KEEP_WEEKLY: settings.keep.weekly,
+    SP_KEEP_MONTHLY: settings.keep.monthly,
+    SP_KEEP_YEARLY: settings.keep.yearly,
+    SP_TAR_DIR: settings.tar?.dir ?? "",
+    SP_TAR_KEEP: settings.tar?.keep ?? 0,
+  });
+}
+
+/**
+ * stdin: `{"resticPassword": "...", "credentials": {"NAME": "value"}}`.
+ * Files are written with umask 077 through a temp file, so a reader never
+ * sees a half-written secret and nobody but root ever can.
+ */
+export function renderBackupConfigScript(opts: { backupConfigDir: string; settings: BackupSettings }): string {
+  const backupEnv = renderBackupEnv(opts.settings);
+  return [
+    scriptHeader("write a site's backup settings and secrets"),
+    "umask 077",
+    `dir=${shellQuote(opts.backupConfigDir)}`,
+    'mkdir -p "$dir"',
+    'chmod 0700 "$dir"',
+    'input="$(cat)"',
+    "# install_file TARGET: stdin -> TARGET (0600 root), only when it differs.",
+    "install_file() {",
+    '  local target="$1" tmp',
+    '  tmp="$(mktemp "$target.XXXXXX")"',
+    '  cat >"$tmp"',
+    '  if [ -f "$target" ] && cmp -s "$tmp" "$target"; then rm -f "$tmp"; echo "unchanged: $target" >&2',
+    '  else chmod 0600 "$tmp"; mv "$tmp" "$target"; echo "changed: $target" >&2; fi',
+    "}",
+    // A quoted here-document: the settings are data, nothing in them is expanded.
+    `install_file "$dir/backup.env" <<'SIMPLE_PAAS_BACKUP_ENV'`,
+    backupEnv + "SIMPLE_PAAS_BACKUP_ENV",
+    `jq -er '.resticPassword | select(type == "string" and length > 0)' <<<"$input" | install_file "$dir/restic_pass"`,
+    // @sh quotes each value for the shell, so restic.env can be sourced safely.
+    `jq -r '(.credentials // {}) | to_entries[] | "export \\(.key)=\\(.value | @sh)"' <<<"$input" | install_file "$dir/restic.env"`,
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,55 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { renderBackupConfigScript, renderBackupEnv } from "../../components/render/backup-config";
+import { assertShellcheckClean } from "../support/shellcheck";
+import { runBash, sh } from "../support/run";
+
+const settings = {
+  repository: "sftp:backup@vault:/srv/restic/it's",
+  keep: { last: 7, hourly: 24, daily: 7, weekly: 5, monthly: 12, yearly: 1 },
+  tar: { dir: "/var/backups/tar", keep: 3 },
+};
+
+describe("backup config", () => {
+  it("renders backup.env with every setting quoted", () => {
+    const env = renderBackupEnv(settings);
+    assert.match(env, /^SP_RESTIC_REPOSITORY='sftp:backup@vault:\/srv\/restic\/it'\\''s'$/m);
+    assert.match(env, /^SP_KEEP_HOURLY='24'$/m);
+    assert.match(env, /^SP_TAR_DIR='\/var\/backups\/tar'$/m);
+    assert.match(renderBackupEnv({ ...settings, tar: undefined }), /^SP_TAR_DIR=''$/m);
+    // Sourcing it gives back the exact values.
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sp-env-")), "backup.env");
+    fs.writeFileSync(file, env);
+    const out = sh(`. ${JSON.stringify(file)}; printf '%s|%s' "$SP_RESTIC_REPOSITORY" "$SP_TAR_KEEP"`);
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    assert.equal(out, "sftp:backup@vault:/srv/restic/it's|3");
+  });
+
+  it("passes shellcheck and carries no secret in its text", () => {
+    const script = renderBackupConfigScript({ backupConfigDir: "/etc/simple-paas/sites/blog/backup", settings });
+    assertShellcheckClean(script, "backup config script");
+    assert.doesNotMatch(script, /resticPassword"\s*:/);
+  });
+
+  it("writes backup.env, restic_pass and a sourceable restic.env with mode 0600, idempotently (executed for real)", () => {
+    const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sp-backup-config-")), "backup");
+    const script = renderBackupConfigScript({ backupConfigDir: dir, settings });
+    const stdin = JSON.stringify({ resticPassword: "pw with 'quotes' and $dollar", credentials: { B2_ACCOUNT_KEY: "k'e y$1" } });
+    const first = runBash(script, { stdin });
+    assert.equal(first.status, 0, first.stderr);
+    assert.doesNotMatch(first.stdout + first.stderr, /quotes|k'e y/, "no secret in the output");
+    for (const f of ["backup.env", "restic_pass", "restic.env"]) {
+      assert.equal((fs.statSync(path.join(dir, f)).mode & 0o777).toString(8), "600", f);
+    }
+    assert.equal(fs.readFileSync(path.join(dir, "restic_pass"), "utf8").trimEnd(), "pw with 'quotes' and $dollar");
+    assert.equal(sh(`. ${JSON.stringify(path.join(dir, "restic.env"))}; printf '%s' "$B2_ACCOUNT_KEY"`), "k'e y$1");
+    const second = runBash(script, { stdin });
+    assert.equal(second.status, 0);
+    assert.doesNotMatch(second.stderr, /(^|\n)changed: /, `second run changes nothing: ${second.stderr}`);
+    const noPassword = runBash(script, { stdin: JSON.stringify({ resticPassword: "" }) });
+    assert.notEqual(noPassword.status, 0, "an empty restic password fails loudly");
+    fs.rmSync(path.dirname(dir), { recursive: true, force: true });
+  });
+});

@@ -1,0 +1,261 @@
+import * as assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import { findRecorded, graph, isSecretOutput, recordGraph, recorded, resetGraph, resetRecorded, settle, valueOf } from "../support/mocks";
+import { HostBootstrap, SimpleSite, SiteBackup } from "../../components";
+
+const CMD = "command:local:Command";
+const REMOTE_CMD = "command:remote:Command";
+
+function newHost(name = "host", extra: Partial<ConstructorParameters<typeof HostBootstrap>[1]> = {}): HostBootstrap {
+  return new HostBootstrap(name, { stagingDomain: "staging.example.com", memcached: { enabled: true }, ...extra }, { transformations: [recordGraph] });
+}
+
+function graphEntry(name: string) {
+  const e = graph.find((g) => g.name === name);
+  if (!e) throw new Error(`${name} not in graph: ${graph.map((g) => g.name).join(", ")}`);
+  return e;
+}
+
+describe("HostBootstrap (mocks)", () => {
+  beforeEach(() => { resetRecorded(); resetGraph(); });
+
+  it("prepares packages, network, services, sp, proxy and providers as children, in order", async () => {
+    const host = newHost();
+    await settle();
+    for (const [type, name] of [
+      [CMD, "host-packages"], ["docker:index/network:Network", "host-network"], [CMD, "host-services"],
+      [CMD, "host-sp-command"], [CMD, "host-proxy-config"], ["docker:index/container:Container", "host-proxy"],
+      ["pulumi:providers:docker", "host-docker"], ["pulumi:providers:mysql", "host-mysql"],
+      ["random:index/randomPassword:RandomPassword", "host-mysql-admin-password"],
+    ]) {
+      findRecorded(type, name);
+      assert.equal(graphEntry(name).parent, "host", `${name} is a child of the host`);
+    }
+    assert.deepEqual(graphEntry("host-network").dependsOn, ["host-packages"]);
+    assert.deepEqual(graphEntry("host-services").dependsOn, ["host-network"]);
+    assert.ok(graphEntry("host-proxy").dependsOn.includes("host-proxy-config"));
+    const network = findRecorded("docker:index/network:Network", "host-network").inputs;
+    assert.deepEqual(network.ipamConfigs, [{ subnet: "172.30.0.0/24", gateway: "172.30.0.1" }]);
+    assert.deepEqual(host.settings.database, { containerHost: "172.30.0.1", port: 3306, userHostPattern: "172.30.0.0/255.255.255.0" });
+    assert.deepEqual(host.settings.memcached, { host: "172.30.0.1", port: 11211 });
+  });
+
+  it("gives the proxy no Docker socket, and publishes 80 and 443", async () => {
+    newHost();
+    await settle();
+    const proxy = findRecorded("docker:index/container:Container", "host-proxy").inputs;
+    const mounts = JSON.stringify([proxy.volumes, proxy.mounts ?? []]);
+    assert.doesNotMatch(mounts, /docker\.sock/);
+    assert.deepEqual(proxy.ports.map((p: { internal: number; external: number }) => [p.internal, p.external]), [[80, 80], [443, 443]]);
+    assert.deepEqual(proxy.networksAdvanced, [{ name: "simple-paas" }]);
+  });
+
+  it("keeps the admin password secret: on stdin of the services step, never in the script", async () => {
+    const host = newHost();
+    await settle();
+    const services = graphEntry("host-services").resource as pulumi.CustomResource & { stdin: pulumi.Output<string>; create: pulumi.Output<string> };
+    assert.equal(await isSecretOutput(services.stdin), true);
+    assert.equal(await valueOf(services.stdin), "mock-secret-host-mysql-admin-password\n");
+    assert.doesNotMatch(await valueOf(services.create), /mock-secret/);
+    const mysqlProvider = findRecorded("pulumi:providers:mysql", "host-mysql").inputs;
+    assert.equal(mysqlProvider.endpoint, "127.0.0.1:3306");
+    assert.equal(mysqlProvider.username, "simple_paas_admin");
+    assert.ok(host.ready.length >= 3);
+  });
+
+  it("runs every step over SSH with the key as a secret when given a connection", async () => {
+    newHost("remote", { connection: { host: "127.0.0.1", port: 2222, user: "root", privateKey: pulumi.secret("KEY") } });
+    await settle();
+    const remote = recorded.filter((r) => r.type === REMOTE_CMD).map((r) => r.name);
+    assert.ok(remote.includes("remote-packages") && remote.includes("remote-services"), remote.join(","));
+    const docker = findRecorded("pulumi:providers:docker", "remote-docker").inputs;
+    assert.equal(docker.host, "ssh://root@127.0.0.1:2222");
+    const services = graphEntry("remote-services").resource as pulumi.CustomResource & { connection: pulumi.Output<{ privateKey?: string }> };
+    assert.equal(await isSecretOutput(services.connection), true);
+  });
+
+  it("rejects bad input before creating anything", () => {
+    resetRecorded();
+    assert.throws(() => new HostBootstrap("bad", { sitesRoot: "sites", network: { subnet: "10.0.0.0/33" } }),
+      /host\.sitesRoot: "sites" must be an absolute path[\s\S]*host\.network\.subnet: "10\.0\.0\.0\/33" must be an IPv4 CIDR/);
+    assert.equal(recorded.filter((r) => r.name.startsWith("bad")).length, 0);
+  });
+});
+
+describe("SimpleSite (mocks)", () => {
+  beforeEach(() => { resetRecorded(); resetGraph(); });
+
+  function newSite(host: HostBootstrap, extra: Partial<ConstructorParameters<typeof SimpleSite>[1]> = {}): SimpleSite {
+    return new SimpleSite("blog", {
+      host, name: "blog", image: "127.0.0.1:5000/site-app:v1", domains: ["blog.example.com"], port: 8080,
+      secretEnv: { API_TOKEN: pulumi.secret("token-value") }, ...extra,
+    }, { transformations: [recordGraph] });
+  }
+
+  it("is creatable from host, name, image and domains alone", async () => {
+    const host = newHost();
+    const site = new SimpleSite("min", { host, name: "min", image: "nginx:1.27", domains: ["min.example.com"] });
+    await settle();
+    assert.deepEqual(site.urls, ["https://min.example.com", "https://min.staging.example.com"]);
+    findRecorded("docker:index/container:Container", "min-container");
+  });
+
+  it("creates dirs and database before the container, and the restore before the container", async () => {
+    const host = newHost();
+    newSite(host);
+    await settle();
+    const container = graphEntry("blog-container");
+    assert.equal(container.parent, "blog");
+    for (const dep of ["blog-setup", "blog-db-grant", "blog-backup-restore-on-create"]) {
+      assert.ok(container.dependsOn.includes(dep), `container depends on ${dep}: ${container.dependsOn}`);
+    }
+    assert.ok(graphEntry("blog-backup-restore-on-create").dependsOn.includes("blog-setup"));
+    assert.ok(graphEntry("blog-backup-restore-on-create").dependsOn.includes("blog-db-grant"));
+    assert.ok(graphEntry("blog-backup-final-backup").dependsOn.includes("blog-db-grant"), "final backup runs before the database goes");
+    assert.deepEqual(graphEntry("blog-route").dependsOn, ["blog-container"]);
+    assert.equal(graphEntry("blog-backup").parent, "blog");
+  });
+
+  it("restricts the database user to the sites network and grants only its own database", async () => {
+    newSite(newHost());
+    await settle();
+    assert.equal(findRecorded("mysql:index/database:Database", "blog-database").inputs.name, "blog");
+    const user = findRecorded("mysql:index/user:User", "blog-db-user").inputs;
+    assert.equal(user.user, "blog");
+    assert.equal(user.host, "172.30.0.0/255.255.255.0");
+    const grant = findRecorded("mysql:index/grant:Grant", "blog-db-grant").inputs;
+    assert.equal(grant.database, "blog");
+    assert.deepEqual(grant.privileges, ["ALL PRIVILEGES"]);
+  });
+
+  it("runs the container non-root on the sites network with health check, limits, log rotation and no secrets in env", async () => {
+    newSite(newHost(), { resources: { memoryMb: 256, cpus: 0.5 } });
+    await settle();
+    const c = findRecorded("docker:index/container:Container", "blog-container").inputs;
+    assert.equal(c.user, "www-data:1002");
+    assert.equal(c.restart, "unless-stopped");
+    assert.deepEqual(c.networksAdvanced, [{ name: "simple-paas" }]);
+    assert.equal(c.memory, 256);
+    assert.equal(c.cpus, "0.5");
+    assert.equal(c.logOpts["max-size"], "10m");
+    assert.match(c.healthcheck.tests[1], /127\.0\.0\.1:8080\//);
+    assert.match(c.name, /^sp-blog-[0-9a-f]{10}$/);
+    const env: string[] = c.envs;
+    for (const e of ["DATABASE_NAME=blog", "DATABASE_USER=blog", "DATABASE_HOST=172.30.0.1", "DATABASE_PORT=3306",
+      "DATABASE_PASSWORD_FILE=/etc/secrets/db_pass", "HASH_SALT_FILE=/etc/secrets/hash_salt", "PRIVATE_DIR=/shared/private",
+      "MEMCACHE_HOST=172.30.0.1", "MEMCACHE_PORT=11211", "API_TOKEN_FILE=/etc/secrets/env/API_TOKEN"]) {
+      assert.ok(env.includes(e), `env has ${e}: ${env.join(" ")}`);
+    }
+    assert.doesNotMatch(JSON.stringify(c), /mock-secret|token-value/);
+    assert.deepEqual(c.volumes.map((v: { containerPath: string }) => v.containerPath), ["/shared", "/etc/secrets"]);
+    assert.equal(c.volumes[1].readOnly, true);
+  });
+
+  it("keeps every secret secret", async () => {
+    const site = newSite(newHost(), {
+      registry: { server: "127.0.0.1:5000", username: "sp-test", password: pulumi.secret("registry-pass") },
+      backup: { credentials: { AWS_ACCESS_KEY_ID: pulumi.secret("key-id") } },
+    });
+    await settle();
+    const stdinOf = (n: string) => (graphEntry(n).resource as unknown as { stdin: pulumi.Output<string> }).stdin;
+    for (const n of ["blog-setup", "blog-backup-config"]) assert.equal(await isSecretOutput(stdinOf(n)), true, `${n} stdin is secret`);
+    const setup = JSON.parse(await valueOf(stdinOf("blog-setup")));
+    assert.deepEqual(Object.keys(setup).sort(), ["dbPassword", "hashSalt", "secretEnv"]);
+    assert.equal(setup.secretEnv.API_TOKEN, "token-value");
+    const backupConfig = JSON.parse(await valueOf(stdinOf("blog-backup-config")));
+    assert.equal(backupConfig.credentials.AWS_ACCESS_KEY_ID, "key-id");
+    assert.equal(await isSecretOutput(site.backup!.password), true);
+    const registry = graphEntry("blog-registry").resource as unknown as { registryAuth: pulumi.Output<unknown> };
+    assert.ok(registry, "a registry provider exists");
+    const regInputs = findRecorded("pulumi:providers:docker", "blog-registry").inputs;
+    assert.match(JSON.stringify(regInputs.registryAuth), /127\.0\.0\.1:5000/);
+    for (const r of recorded) {
+      if (r.name === "blog-registry") continue;
+      const text = JSON.stringify(r.inputs.create ?? "") + JSON.stringify(r.inputs.envs ?? "");
+      assert.doesNotMatch(text, /registry-pass|key-id|token-value|mock-secret/, `${r.name} has no secret in its command or env`);
+    }
+  });
+
+  it("names the container after its spec, so a new image gets a new container beside the old one", async () => {
+    const host = newHost();
+    const a = new SimpleSite("a", { host, name: "a", image: "site-app:v1", domains: ["a.example.com"] });
+    const b = new SimpleSite("b", { host, name: "a2", image: "site-app:v2", domains: ["b.example.com"] });
+    const [na, nb] = [await valueOf(a.containerName), await valueOf(b.containerName)];
+    assert.notEqual(na.slice(-10), nb.slice(-10));
+    await settle();
+    const route = graphEntry("a-route").resource as unknown as { stdin: pulumi.Output<string> };
+    assert.match(await valueOf(route.stdin), new RegExp(`reverse_proxy ${na}:80`));
+  });
+
+  it("installs cron jobs that run in the site's container", async () => {
+    newSite(newHost(), { cron: [{ schedule: "*/5 * * * *", command: "php cron.php" }] });
+    await settle();
+    const cron = graphEntry("blog-cron").resource as unknown as { stdin: pulumi.Output<string> };
+    assert.match(await valueOf(cron.stdin), /^\*\/5 \* \* \* \* root .*sp'? '?exec'? '?blog/m);
+  });
+
+  it("protects the data dir and database when asked", async () => {
+    newSite(newHost(), { protect: true });
+    await settle();
+    assert.equal(graphEntry("blog-database").protect, true);
+    assert.equal(graphEntry("blog-setup").protect, true);
+    assert.notEqual(graphEntry("blog-container").protect, true, "the container stays replaceable");
+  });
+
+  for (const [label, extra, expected] of [
+    ["a name with spaces", { name: "my site" }, /sites\.my site\.name: "my site" must be 1-32 characters/],
+    ["an upper-case name", { name: "Blog" }, /name: "Blog" must be/],
+    ["a name with a dot", { name: "b.log" }, /name: "b\.log" must be/],
+    ["a leading digit", { name: "1blog" }, /name: "1blog" must be/],
+    ["a leading hyphen", { name: "-blog" }, /name: "-blog" must be/],
+    ["a name over 32 characters", { name: "a".repeat(33) }, /name: "a{33}" must be/],
+    ["a reserved name", { name: "mysql" }, /name: "mysql" is reserved/],
+    ["an invalid domain", { domains: ["bad_domain.example.com"] }, /domains\[0\]: "bad_domain\.example\.com" must be a lowercase/],
+    ["a bad env name", { env: { "bad-name": "x" } }, /env\.bad-name: "bad-name" must match \[A-Z_\]/],
+    ["a bad cron schedule", { cron: [{ schedule: "61 * * * *", command: "x" }] }, /cron\[0\]\.schedule: "61 \* \* \* \*" must be a 5-field cron/],
+    ["an invalid image", { image: "Not An Image" }, /image: "Not An Image" must be a docker image reference/],
+    ["a relative public mount", { publicMountPath: "public" }, /publicMountPath: "public" must be an absolute path/],
+    ["a relative tar dir", { backup: { tar: { dir: "../tar" } } }, /backup\.tar\.dir: "\.\.\/tar" must be an absolute path/],
+    ["an empty registry password", { registry: { server: "r.example.com", username: "u", password: "" } }, /registry\.password: "" must not be empty/],
+  ] as const) {
+    it(`rejects ${label} with field, value and rule, creating nothing`, () => {
+      const host = newHost();
+      resetRecorded();
+      assert.throws(() => new SimpleSite("bad", { host, name: "blog", image: "nginx", domains: ["blog.example.com"], ...(extra as object) }), expected);
+      assert.equal(recorded.filter((r) => r.name.startsWith("bad")).length, 0);
+    });
+  }
+});
+
+describe("SiteBackup (mocks)", () => {
+  beforeEach(() => { resetRecorded(); resetGraph(); });
+
+  it("has its own generated password, schedule, restore-on-create and a final backup on delete", async () => {
+    const host = newHost();
+    const backup = new SiteBackup("solo", { host, site: "solo", tar: { dir: "/var/backups/tar/solo", keep: 3 } }, { transformations: [recordGraph] });
+    await settle();
+    assert.equal(backup.repository, "/var/backups/simple-paas/solo");
+    assert.equal(await isSecretOutput(backup.password), true);
+    const schedule = graphEntry("solo-schedule").resource as unknown as { stdin: pulumi.Output<string> };
+    const cron = await valueOf(schedule.stdin);
+    assert.match(cron, /^@hourly root .*backup.*solo/m);
+    assert.match(cron, /^30 3 \* \* \* root .*prune.*solo/m);
+    const final = findRecorded(CMD, "solo-final-backup").inputs;
+    assert.match(final.delete, /backup'? '?solo'? '?--final/);
+    const restore = findRecorded(CMD, "solo-restore-on-create").inputs;
+    assert.match(restore.create, /restore'? '?solo'? '?--if-fresh/);
+    const config = findRecorded(CMD, "solo-config").inputs;
+    assert.match(config.create, /SP_TAR_DIR=.*\/var\/backups\/tar\/solo/);
+    assert.match(config.create, /SP_KEEP_LAST=.*7/);
+    assert.doesNotMatch(JSON.stringify(recorded.map((r) => [r.inputs.create, r.inputs.delete])), /mock-secret/);
+  });
+
+  it("never deletes a repository: no step removes snapshots or the repository on delete", async () => {
+    newHost();
+    new SiteBackup("keep", { host: newHost("h2"), site: "keep" });
+    await settle();
+    for (const r of recorded.filter((x) => x.name.startsWith("keep-"))) {
+      assert.doesNotMatch(String(r.inputs.delete ?? ""), /restic[^\n]*(forget|prune)|rm -rf/, `${r.name} deletes nothing of the repository`);
+    }
+  });
+});

@@ -1,0 +1,84 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { spawnSync } from "node:child_process";
+import {
+  renderProxyFileRemovalScript, renderProxyFileScript, renderProxyMainConfig, renderSiteRoutes,
+} from "../../components/render/proxy-config";
+import { assertShellcheckClean } from "../support/shellcheck";
+import { runBash } from "../support/run";
+
+const proxy = { acmeEmail: "ops@example.com", acmeCa: "https://172.30.0.1:14000/dir", acmeCaRootInContainer: "/etc/ssl/certs/ca-certificates.crt", tls: "acme" as const, maxBodySize: "100MB", upstreamTimeout: "300s" };
+
+/** Caddy itself judges the configuration: Debian's caddy binary, `caddy validate`. */
+function caddyValidate(main: string, sites: Record<string, string>): { status: number; output: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sp-caddy-"));
+  fs.mkdirSync(path.join(dir, "sites"));
+  fs.writeFileSync(path.join(dir, "Caddyfile"), main);
+  for (const [name, text] of Object.entries(sites)) fs.writeFileSync(path.join(dir, "sites", `${name}.caddy`), text);
+  const r = spawnSync("caddy", ["validate", "--config", path.join(dir, "Caddyfile"), "--adapter", "caddyfile"], {
+    cwd: dir, encoding: "utf8", env: { ...process.env, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir, HOME: dir },
+  });
+  fs.rmSync(dir, { recursive: true, force: true });
+  if (r.error) throw new Error(`caddy could not run (install Debian's caddy): ${r.error.message}`);
+  return { status: r.status ?? -1, output: r.stdout + r.stderr };
+}
+
+describe("reverse proxy config", () => {
+  it("renders global ACME options, body limit and the sites import", () => {
+    const main = renderProxyMainConfig(proxy);
+    assert.match(main, /^\temail ops@example\.com$/m);
+    assert.match(main, /^\tacme_ca https:\/\/172\.30\.0\.1:14000\/dir$/m);
+    assert.match(main, /^\tacme_ca_root \/etc\/ssl\/certs\/ca-certificates\.crt$/m);
+    assert.match(main, /max_size 100MB/);
+    assert.match(main, /^import sites\/\*\.caddy$/m);
+    assert.doesNotMatch(renderProxyMainConfig({ ...proxy, acmeEmail: undefined, acmeCa: undefined, acmeCaRootInContainer: undefined }), /email|acme_ca/);
+    assert.match(renderProxyMainConfig({ ...proxy, tls: "internal" }), /^\tlocal_certs$/m);
+  });
+
+  it("routes every host name of a site to its current container", () => {
+    const routes = renderSiteRoutes({ site: "blog", hostNames: ["blog.example.com", "blog.staging.example.com"], upstream: "sp-blog-0123456789:8080" }, proxy);
+    assert.match(routes, /^blog\.example\.com, blog\.staging\.example\.com \{$/m);
+    assert.match(routes, /reverse_proxy sp-blog-0123456789:8080 \{/);
+    assert.match(routes, /read_timeout 300s/);
+    assert.throws(() => renderSiteRoutes({ site: "x", hostNames: [], upstream: "a:1" }, proxy), /no host names/);
+  });
+
+  it("is valid Caddy configuration, as Caddy itself says", () => {
+    const main = renderProxyMainConfig(proxy);
+    const site = renderSiteRoutes({ site: "blog", hostNames: ["blog.example.com"], upstream: "sp-blog-0123456789:80" }, proxy);
+    const ok = caddyValidate(main, { blog: site });
+    assert.equal(ok.status, 0, ok.output);
+    const withoutSites = caddyValidate(main, {});
+    assert.equal(withoutSites.status, 0, `a host with no sites yet: ${withoutSites.output}`);
+    const broken = caddyValidate(main, { bad: "blog.example.com {\n\treverse_proxy {\n" });
+    assert.notEqual(broken.status, 0, "caddy rejects a broken file (so the check can fail)");
+  });
+
+  it("renders install and removal scripts that pass shellcheck and quote odd paths", () => {
+    const odd = { path: "/etc/simple paas/proxy/sites/it's.caddy", proxyContainer: "simple-paas-proxy" };
+    assertShellcheckClean(renderProxyFileScript(odd), "proxy file script");
+    assertShellcheckClean(renderProxyFileRemovalScript(odd), "proxy removal script");
+    assert.match(renderProxyFileScript(odd), /target='\/etc\/simple paas\/proxy\/sites\/it'\\''s\.caddy'/);
+  });
+
+  it("installs the file, reports unchanged on a second run, and removes it (executed for real)", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sp-proxy-"));
+    const target = path.join(dir, "proxy dir", "sites", "blog.caddy");
+    // No proxy container of this name runs: the script must say so and still succeed.
+    const opts = { path: target, proxyContainer: "simple-paas-proxy-unit-test-absent" };
+    const first = runBash(renderProxyFileScript(opts), { stdin: "routes v1\n" });
+    assert.equal(first.status, 0, first.stderr);
+    assert.match(first.stderr, /changed: /);
+    assert.equal(fs.readFileSync(target, "utf8"), "routes v1\n");
+    assert.equal((fs.statSync(target).mode & 0o777).toString(8), "644");
+    const second = runBash(renderProxyFileScript(opts), { stdin: "routes v1\n" });
+    assert.match(second.stderr, /unchanged: /);
+    const removed = runBash(renderProxyFileRemovalScript(opts));
+    assert.equal(removed.status, 0, removed.stderr);
+    assert.equal(fs.existsSync(target), false);
+    assert.deepEqual(fs.readdirSync(path.dirname(target)), [], "no temp files left behind");
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
