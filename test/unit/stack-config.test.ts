@@ -1,0 +1,204 @@
+/**
+ * parseStackConfig: the whole `simple-paas:*` stack configuration is checked
+ * before any resource exists, and every problem names field, value and rule.
+ */
+import * as assert from "node:assert/strict";
+import { parseStackConfig } from "../../components/stack-config";
+import { SimplePaasInputError } from "../../components/validation";
+
+type Raw = Parameters<typeof parseStackConfig>[0];
+
+function site(name: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { name, image: "ghcr.io/acme/site-app:1.0.0", domains: [`${name}.example.com`], ...extra };
+}
+
+function problemsOf(raw: Raw): string[] {
+  try {
+    parseStackConfig(raw);
+  } catch (err) {
+    if (err instanceof SimplePaasInputError) return err.problems;
+    throw err;
+  }
+  assert.fail(`expected the config to be rejected: ${JSON.stringify(raw)}`);
+}
+
+/** Exactly one problem, starting with `<field>: <JSON value> ` and then matching `rule`. */
+function assertOneProblem(raw: Raw, field: string, value: unknown, rule: RegExp): void {
+  const problems = problemsOf(raw);
+  assert.equal(problems.length, 1, problems.join("\n"));
+  const prefix = `${field}: ${JSON.stringify(value)} `;
+  assert.ok(problems[0].startsWith(prefix), `expected ${JSON.stringify(problems[0])} to start with ${JSON.stringify(prefix)}`);
+  assert.match(problems[0].slice(prefix.length), rule);
+}
+
+describe("parseStackConfig", () => {
+  const validRaw: Raw = {
+    host: {
+      connection: { host: "203.0.113.10", user: "root", port: 22 },
+      stagingDomain: "staging.example.com",
+      sitesRoot: "/sites",
+      network: { name: "simple-paas", subnet: "172.30.0.0/24" },
+      proxy: { acmeEmail: "ops@example.com", tls: "acme" },
+      memcached: { enabled: true, memoryMb: 64 },
+    },
+    backup: { schedule: "@hourly", pruneSchedule: "30 3 * * *", keep: { daily: 7 }, tar: { dir: "/var/backups/tar", keep: 3 } },
+    sites: [
+      site("blog", {
+        port: 8080,
+        env: { APP_ENV: "production" },
+        secretEnv: ["API_KEY"],
+        cron: [{ schedule: "*/5 * * * *", command: "php cron.php" }],
+        healthCheck: { path: "/healthz" },
+        registry: { server: "ghcr.io", username: "acme" },
+      }),
+      site("shop", { domains: ["shop.example.com", "www.shop.example.com"], staging: false, backup: false }),
+    ],
+  };
+
+  it("accepts a valid config with two sites and returns it", () => {
+    const config = parseStackConfig(validRaw);
+    assert.deepEqual(config, validRaw);
+  });
+
+  it("fills in defaults for missing keys", () => {
+    assert.deepEqual(parseStackConfig({}), { host: {}, backup: {}, sites: [] });
+  });
+
+  it("rejects duplicate site names, naming both positions", () => {
+    assert.deepEqual(problemsOf({ sites: [site("blog"), site("shop"), site("blog", { domains: ["other.example.com"] })] }), [
+      `simple-paas:sites[2].name: "blog" site name is already used by simple-paas:sites[0].name`,
+    ]);
+  });
+
+  it("rejects the same domain on two sites, naming both positions", () => {
+    assert.deepEqual(problemsOf({ sites: [site("blog"), site("shop", { domains: ["shop.example.com", "blog.example.com"] })] }), [
+      `simple-paas:sites[1].domains[1]: "blog.example.com" domain is already used by simple-paas:sites[0].domains[0]`,
+    ]);
+  });
+
+  it("rejects a site domain equal to another site's staging alias", () => {
+    const raw: Raw = {
+      host: { stagingDomain: "staging.example.com" },
+      sites: [site("blog", { domains: ["shop.staging.example.com"] }), site("shop")],
+    };
+    assert.deepEqual(problemsOf(raw), [
+      `simple-paas:sites[1] (staging alias): "shop.staging.example.com" domain is already used by simple-paas:sites[0].domains[0]`,
+    ]);
+  });
+
+  it("allows that domain when the other site has staging turned off", () => {
+    const raw: Raw = {
+      host: { stagingDomain: "staging.example.com" },
+      sites: [site("blog", { domains: ["shop.staging.example.com"] }), site("shop", { staging: false })],
+    };
+    assert.equal(parseStackConfig(raw).sites.length, 2);
+  });
+
+  it("does not derive staging aliases without host.stagingDomain", () => {
+    assert.equal(parseStackConfig({ sites: [site("blog", { domains: ["shop.staging.example.com"] }), site("shop")] }).sites.length, 2);
+  });
+
+  it("rejects an invalid site name", () => {
+    assertOneProblem({ sites: [site("blog"), site("My Site", { domains: ["my.example.com"] })] }, "simple-paas:sites[1].name", "My Site", /^must be 1-32 characters of a-z/);
+  });
+
+  it("rejects an invalid domain", () => {
+    assertOneProblem(
+      { sites: [site("blog", { domains: ["blog.example.com", "Blog.Example.com"] })] },
+      "simple-paas:sites[0].domains[1]", "Blog.Example.com", /^must be a lowercase fully qualified domain name/,
+    );
+  });
+
+  it("rejects an invalid host.stagingDomain", () => {
+    assertOneProblem({ host: { stagingDomain: "staging.example.com." } }, "simple-paas:host.stagingDomain", "staging.example.com.", /no trailing dot$/);
+  });
+
+  it("rejects a bad env name in env, naming the rule", () => {
+    assertOneProblem(
+      { sites: [site("blog", { env: { "app-env": "production" } })] },
+      "simple-paas:sites[0].env.app-env", "app-env", /^must match \[A-Z_\]\[A-Z0-9_\]\*/,
+    );
+  });
+
+  it("rejects a bad env name in secretEnv", () => {
+    assertOneProblem(
+      { sites: [site("blog", { secretEnv: ["API_KEY", "api_key"] })] },
+      "simple-paas:sites[0].secretEnv[1]", "api_key", /^must match \[A-Z_\]\[A-Z0-9_\]\*/,
+    );
+  });
+
+  it("rejects a bad cron schedule at sites[i].cron[j].schedule", () => {
+    const cron = [{ schedule: "@daily", command: "a" }, { schedule: "0 0 * * * *", command: "b" }];
+    assertOneProblem(
+      { sites: [site("blog"), site("shop", { cron })] },
+      "simple-paas:sites[1].cron[1].schedule", "0 0 * * * *", /^must be a 5-field cron schedule/,
+    );
+  });
+
+  it("rejects a relative host.sitesRoot", () => {
+    assertOneProblem({ host: { sitesRoot: "sites" } }, "simple-paas:host.sitesRoot", "sites", /^must be an absolute path/);
+  });
+
+  it("rejects '..' in a path", () => {
+    assertOneProblem({ host: { backupRoot: "/var/backups/../../etc" } }, "simple-paas:host.backupRoot", "/var/backups/../../etc", /^must be an absolute path without '\.\.'/);
+    assertOneProblem(
+      { sites: [site("blog", { publicMountPath: "/var/www/../html" })] },
+      "simple-paas:sites[0].publicMountPath", "/var/www/../html", /^must be an absolute path without '\.\.'/,
+    );
+  });
+
+  it("rejects an invalid image", () => {
+    assertOneProblem({ sites: [site("blog", { image: "ghcr.io/Acme/blog:1.0" })] }, "simple-paas:sites[0].image", "ghcr.io/Acme/blog:1.0", /^must be a docker image reference/);
+  });
+
+  it("rejects a relative backup tar.dir, at top level and per site", () => {
+    assertOneProblem({ backup: { tar: { dir: "backups" } } }, "simple-paas:backup.tar.dir", "backups", /^must be an absolute path/);
+    assertOneProblem(
+      { sites: [site("blog", { backup: { tar: { dir: "./tar" } } })] },
+      "simple-paas:sites[0].backup.tar.dir", "./tar", /^must be an absolute path/,
+    );
+  });
+
+  it("rejects a bad host subnet", () => {
+    assertOneProblem({ host: { network: { subnet: "10.0.0.0/30" } } }, "simple-paas:host.network.subnet", "10.0.0.0/30", /prefix length from 8 to 28/);
+  });
+
+  describe("unknown keys (strict objects)", () => {
+    const cases: [string, Raw, RegExp][] = [
+      ["at top level", { host: {}, hosts: {} } as Raw, /^simple-paas(:|:\(input\))?.*Unrecognized key: "hosts"$/],
+      ["in host", { host: { stagingdomain: "staging.example.com" } }, /^simple-paas:host(\.stagingdomain)?: .*Unrecognized key: "stagingdomain"$/],
+      ["in a site", { sites: [site("blog"), site("shop", { domain: ["x.example.com"] })] }, /^simple-paas:sites\[1\](\.domain)?: .*Unrecognized key: "domain"$/],
+      ["in a site's cron entry", { sites: [site("blog", { cron: [{ schedule: "@daily", command: "x", user: "root" }] })] }, /^simple-paas:sites\[0\]\.cron\[0\](\.user)?: .*Unrecognized key: "user"$/],
+      ["in backup", { backup: { retention: 3 } }, /^simple-paas:backup(\.retention)?: .*Unrecognized key: "retention"$/],
+      // Secrets have their own keys; a password in simple-paas:backup is not accepted.
+      ["a backup password in the plain config", { backup: { password: "x" } }, /^simple-paas:backup(\.password)?: .*Unrecognized key: "password"$/],
+    ];
+    for (const [what, raw, expected] of cases) {
+      it(`rejects an unknown key ${what}`, () => {
+        const problems = problemsOf(raw);
+        assert.equal(problems.length, 1, problems.join("\n"));
+        assert.match(problems[0], expected);
+      });
+    }
+  });
+
+  it("reports problems from several sites and sections in one error", () => {
+    const raw: Raw = {
+      host: { sitesRoot: "relative" },
+      sites: [site("Blog", { domains: ["blog.example.com"] }), site("shop", { image: "" }), site("wiki", { cron: [{ schedule: "@reboot", command: "x" }] })],
+    };
+    let caught: unknown;
+    try {
+      parseStackConfig(raw);
+    } catch (err) {
+      caught = err;
+    }
+    assert.ok(caught instanceof SimplePaasInputError);
+    assert.deepEqual(caught.problems.map((p) => p.slice(0, p.indexOf(" must"))), [
+      `simple-paas:host.sitesRoot: "relative"`,
+      `simple-paas:sites[0].name: "Blog"`,
+      `simple-paas:sites[1].image: ""`,
+      `simple-paas:sites[2].cron[0].schedule: "@reboot"`,
+    ]);
+  });
+});
