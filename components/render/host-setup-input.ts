@@ -1,0 +1,91 @@
+/**
+ * The input of the host scripts (host-setup.ts, host-services.ts) and its
+ * checks: what the renderers cannot quote into something meaningful is
+ * rejected with a message naming the field, the value and the rule.
+ */
+import { requireAbsolutePath, requireInt, requireMatch } from "./host-script-lib";
+
+export interface HostSetupInput {
+  /** Root of the sites' directories, e.g. `/sites`. */
+  sitesRoot: string;
+  /** simple-paas configuration, e.g. `/etc/simple-paas`. */
+  configDir: string;
+  /** Parent of the default per-site restic repositories (0700), e.g. `/var/backups/simple-paas`. */
+  backupRoot: string;
+  /** Last-backup status files, e.g. `/var/lib/simple-paas/backup-status`. */
+  statusDir: string;
+  /** Backup/prune/restore event log, e.g. `/var/log/simple-paas/backup.log`. */
+  logFile: string;
+  /** Docker network of the sites, e.g. simple-paas / 172.30.0.0/24 / 172.30.0.1. */
+  network: { name: string; subnet: string; gateway: string };
+  /** Name of the reverse proxy container, e.g. `simple-paas-proxy`. */
+  proxyContainer: string;
+  /** MariaDB on this host, or an external server the admin account already exists on. */
+  database:
+    | { mode: "local"; adminUser: string; port: number }
+    | { mode: "external"; adminUser: string; host: string; port: number };
+  /** Memcached for the sites, listening on the network's gateway only. */
+  memcached: { enabled: boolean; memoryMb: number };
+  /** json-file log rotation defaults of the docker daemon, e.g. `10m` / 3. */
+  dockerLogs: { maxSize: string; maxFiles: number };
+}
+
+/**
+ * Address pools for networks docker allocates itself (the default bridge,
+ * networks made without a subnet): many /24s instead of the default handful
+ * of /16s, so docker does not run out of networks on a busy host.
+ */
+export const DOCKER_ADDRESS_POOLS: ReadonlyArray<{ base: string; size: number }> = [
+  { base: "172.17.0.0/16", size: 24 },
+];
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+function ipv4ToInt(ip: string): number {
+  return ip.split(".").reduce((acc, octet) => acc * 256 + Number(octet), 0);
+}
+
+/** [first, last] address of an IPv4 CIDR, as integers. */
+export function cidrRange(cidr: string): [number, number] {
+  const [ip, bits] = cidr.split("/");
+  const size = 2 ** (32 - Number(bits));
+  const first = Math.floor(ipv4ToInt(ip) / size) * size;
+  return [first, first + size - 1];
+}
+
+/** Rejects input the scripts cannot quote into something meaningful, naming field, value and rule. */
+export function checkHostSetupInput(input: HostSetupInput): void {
+  requireAbsolutePath("sitesRoot", input.sitesRoot);
+  requireAbsolutePath("configDir", input.configDir);
+  requireAbsolutePath("backupRoot", input.backupRoot);
+  requireAbsolutePath("statusDir", input.statusDir);
+  requireAbsolutePath("logFile", input.logFile);
+  const dockerName = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+  requireMatch("network.name", input.network.name, dockerName, "a docker name ([a-zA-Z0-9][a-zA-Z0-9_.-]*)");
+  requireMatch("proxyContainer", input.proxyContainer, dockerName, "a docker name ([a-zA-Z0-9][a-zA-Z0-9_.-]*)");
+  const [ip, bits] = input.network.subnet.split("/");
+  if (!IPV4.test(ip ?? "") || !/^(\d|[12]\d|3[0-2])$/.test(bits ?? "")) {
+    throw new Error(`network.subnet ${JSON.stringify(input.network.subnet)} must be an IPv4 CIDR like 172.30.0.0/24`);
+  }
+  requireMatch("network.gateway", input.network.gateway, IPV4, "an IPv4 address");
+  const [first, last] = cidrRange(input.network.subnet);
+  const gateway = ipv4ToInt(input.network.gateway);
+  if (gateway <= first || gateway >= last) {
+    throw new Error(`network.gateway ${input.network.gateway} must be a host address inside network.subnet ${input.network.subnet}`);
+  }
+  for (const pool of DOCKER_ADDRESS_POOLS) {
+    const [poolFirst, poolLast] = cidrRange(pool.base);
+    if (first <= poolLast && poolFirst <= last) {
+      throw new Error(`network.subnet ${input.network.subnet} must not overlap docker's address pool ${pool.base}`);
+    }
+  }
+  requireMatch("database.adminUser", input.database.adminUser, /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}$/, "1-80 characters of [A-Za-z0-9_.-]");
+  requireInt("database.port", input.database.port, 1, 65535);
+  if (input.database.mode === "external") {
+    requireMatch("database.host", input.database.host, /^[A-Za-z0-9_.:-]+$/, "a host name or IP address");
+  }
+  requireInt("memcached.memoryMb", input.memcached.memoryMb, 1, 1_048_576);
+  requireMatch("dockerLogs.maxSize", input.dockerLogs.maxSize, /^[1-9][0-9]*[kmg]$/, "a size like 10m (k, m or g)");
+  requireInt("dockerLogs.maxFiles", input.dockerLogs.maxFiles, 1, 1000);
+}
+
