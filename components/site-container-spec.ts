@@ -40,11 +40,17 @@ export interface SiteEnvInput {
  * /etc/secrets, named by `*_FILE` variables.
  */
 export function renderSiteEnv(input: SiteEnvInput): string[] {
-  const clashes = [...Object.keys(input.env), ...input.secretEnvNames.flatMap((n) => [n, `${n}_FILE`])]
-    .filter((n) => PLATFORM_ENV_NAMES.has(n));
-  if (clashes.length > 0) {
-    throw new SimplePaasInputError(clashes.map((n) => `sites.${input.site}.env: ${JSON.stringify(n)} is set by simple-paas itself; choose another name`));
+  const problems: string[] = [];
+  for (const n of Object.keys(input.env)) {
+    if (PLATFORM_ENV_NAMES.has(n)) problems.push(`sites.${input.site}.env.${n}: ${JSON.stringify(n)} is set by simple-paas itself; choose another name`);
   }
+  for (const n of input.secretEnvNames) {
+    for (const taken of [n, `${n}_FILE`]) {
+      if (PLATFORM_ENV_NAMES.has(taken)) problems.push(`sites.${input.site}.secretEnv.${n}: ${JSON.stringify(taken)} is set by simple-paas itself; choose another name`);
+      else if (taken !== n && taken in input.env) problems.push(`sites.${input.site}.secretEnv.${n}: ${JSON.stringify(taken)} is also in env; the secret's file would be hidden`);
+    }
+  }
+  if (problems.length > 0) throw new SimplePaasInputError(problems);
   const platform: Record<string, string> = {
     SITE_NAME: input.site,
     SITE_URL: `https://${input.hostNames[0]}`,

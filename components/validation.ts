@@ -68,6 +68,11 @@ const CRON_RULE =
   "must be a 5-field cron schedule (minute hour day-of-month month day-of-week) or one of @hourly @daily @weekly @monthly @yearly @annually @midnight";
 const CRON_ALIASES = new Set(["@hourly", "@daily", "@weekly", "@monthly", "@yearly", "@annually", "@midnight"]);
 
+// Debian's cron knows numbers, names, '*', ranges, steps and lists; not the
+// L, W, #, ? or H extensions that cron-parser and other schedulers accept.
+const CRON_ATOM = "(?:\\*|(?:[0-9]+|[a-zA-Z]{3})(?:-(?:[0-9]+|[a-zA-Z]{3}))?)(?:/[0-9]+)?";
+const SYSTEM_CRON_FIELD = new RegExp(`^${CRON_ATOM}(?:,${CRON_ATOM})*$`);
+
 export const cronSchedule = z.string().superRefine((value, ctx) => {
   const trimmed = value.trim();
   if (trimmed !== value || /[\n\r]/.test(value)) {
@@ -75,7 +80,8 @@ export const cronSchedule = z.string().superRefine((value, ctx) => {
     return;
   }
   if (CRON_ALIASES.has(value)) return;
-  if (value.startsWith("@") || value.split(/\s+/).length !== 5) {
+  const fields = value.split(/\s+/);
+  if (value.startsWith("@") || fields.length !== 5 || !fields.every((f) => SYSTEM_CRON_FIELD.test(f))) {
     ctx.addIssue({ code: "custom", message: CRON_RULE });
     return;
   }
@@ -122,8 +128,15 @@ export const port = z.number().int().min(1).max(65535);
 
 export const ipv4Subnet = z.string().superRefine((value, ctx) => {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value);
-  const ok = m !== null && m.slice(1, 5).every((o) => Number(o) <= 255) && Number(m[5]) >= 8 && Number(m[5]) <= 28;
-  if (!ok) ctx.addIssue({ code: "custom", message: "must be an IPv4 CIDR with a prefix length from 8 to 28, e.g. 172.30.0.0/24" });
+  const rule = "must be an IPv4 network in CIDR form (no host bits set, no leading zeros) with a prefix length from 8 to 28, e.g. 172.30.0.0/24";
+  const octetsOk = m !== null && m.slice(1, 5).every((o) => Number(o) <= 255 && String(Number(o)) === o);
+  if (!octetsOk || Number(m![5]) < 8 || Number(m![5]) > 28) {
+    ctx.addIssue({ code: "custom", message: rule });
+    return;
+  }
+  const ip = m!.slice(1, 5).reduce((acc, o) => acc * 256 + Number(o), 0);
+  const hostBits = 2 ** (32 - Number(m![5]));
+  if (ip % hostBits !== 0) ctx.addIssue({ code: "custom", message: rule });
 });
 
 /** Parses `value` with `schema`, or throws one error naming every bad field, its value and the rule. */
@@ -135,9 +148,15 @@ export function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, fie
 
 function describeIssue(issue: z.core.$ZodIssue, fieldPrefix: string): string {
   const field = formatPath(fieldPrefix, issue.path);
-  const hasInput = "input" in issue && issue.input !== undefined;
-  const value = hasInput ? ` ${JSON.stringify(issue.input)}` : "";
-  return `${field}:${value} ${issue.message}`;
+  if (issue.code === "unrecognized_keys") {
+    return issue.keys.map((k) => `${formatPath(fieldPrefix, [...issue.path, k])}: is not a known option`).join("; ");
+  }
+  // A bad record key: zod keeps the key rule's own message one level down.
+  const message = issue.code === "invalid_key" && issue.issues.length > 0 ? issue.issues[0].message : issue.message;
+  // Only plain values are quoted back: objects may hold secrets or Pulumi resources.
+  const input = "input" in issue ? issue.input : undefined;
+  const shown = typeof input === "string" || typeof input === "number" || typeof input === "boolean" ? ` ${JSON.stringify(input)}` : "";
+  return `${field}:${shown} ${message}`;
 }
 
 function formatPath(prefix: string, path: PropertyKey[]): string {

@@ -108,24 +108,24 @@ describe("renderSiteEnv", () => {
 
   it("rejects a user env that clashes with a platform name, with a clear message", () => {
     assert.deepEqual(problemsOf(() => renderSiteEnv(baseInput({ env: { APP_ENV: "x", DATABASE_HOST: "evil" } }))), [
-      `sites.blog.env: "DATABASE_HOST" is set by simple-paas itself; choose another name`,
+      `sites.blog.env.DATABASE_HOST: "DATABASE_HOST" is set by simple-paas itself; choose another name`,
     ]);
     assert.throws(
       () => renderSiteEnv(baseInput({ env: { SITE_URL: "x" } })),
-      (e: Error) => e instanceof SimplePaasInputError && e.message === `simple-paas: invalid input:\n  - sites.blog.env: "SITE_URL" is set by simple-paas itself; choose another name`,
+      (e: Error) => e instanceof SimplePaasInputError && e.message === `simple-paas: invalid input:\n  - sites.blog.env.SITE_URL: "SITE_URL" is set by simple-paas itself; choose another name`,
     );
   });
 
   it("rejects MEMCACHE_* from the user even without memcached", () => {
     assert.deepEqual(problemsOf(() => renderSiteEnv(baseInput({ env: { MEMCACHE_HOST: "x" } }))), [
-      `sites.blog.env: "MEMCACHE_HOST" is set by simple-paas itself; choose another name`,
+      `sites.blog.env.MEMCACHE_HOST: "MEMCACHE_HOST" is set by simple-paas itself; choose another name`,
     ]);
   });
 
   it("rejects secretEnv names that are, or whose _FILE variable is, a platform name", () => {
     assert.deepEqual(problemsOf(() => renderSiteEnv(baseInput({ secretEnvNames: ["DATABASE_PASSWORD", "SITE_NAME"] }))), [
-      `sites.blog.env: "DATABASE_PASSWORD_FILE" is set by simple-paas itself; choose another name`,
-      `sites.blog.env: "SITE_NAME" is set by simple-paas itself; choose another name`,
+      `sites.blog.secretEnv.DATABASE_PASSWORD: "DATABASE_PASSWORD_FILE" is set by simple-paas itself; choose another name`,
+      `sites.blog.secretEnv.SITE_NAME: "SITE_NAME" is set by simple-paas itself; choose another name`,
     ]);
   });
 
@@ -134,7 +134,7 @@ describe("renderSiteEnv", () => {
     fc.assert(fc.property(fc.uniqueArray(fc.constantFrom(...names), { minLength: 1, maxLength: 4 }), (clashing) => {
       const env = Object.fromEntries([["MY_VAR", "1"], ...clashing.map((n) => [n, "x"])]);
       const problems = problemsOf(() => renderSiteEnv(baseInput({ env })));
-      assert.deepEqual(problems, clashing.map((n) => `sites.blog.env: ${JSON.stringify(n)} is set by simple-paas itself; choose another name`));
+      assert.deepEqual(problems, clashing.map((n) => `sites.blog.env.${n}: ${JSON.stringify(n)} is set by simple-paas itself; choose another name`));
     }), RUNS);
   });
 

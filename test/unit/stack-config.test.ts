@@ -165,13 +165,13 @@ describe("parseStackConfig", () => {
 
   describe("unknown keys (strict objects)", () => {
     const cases: [string, Raw, RegExp][] = [
-      ["at top level", { host: {}, hosts: {} } as Raw, /^simple-paas(:|:\(input\))?.*Unrecognized key: "hosts"$/],
-      ["in host", { host: { stagingdomain: "staging.example.com" } }, /^simple-paas:host(\.stagingdomain)?: .*Unrecognized key: "stagingdomain"$/],
-      ["in a site", { sites: [site("blog"), site("shop", { domain: ["x.example.com"] })] }, /^simple-paas:sites\[1\](\.domain)?: .*Unrecognized key: "domain"$/],
-      ["in a site's cron entry", { sites: [site("blog", { cron: [{ schedule: "@daily", command: "x", user: "root" }] })] }, /^simple-paas:sites\[0\]\.cron\[0\](\.user)?: .*Unrecognized key: "user"$/],
-      ["in backup", { backup: { retention: 3 } }, /^simple-paas:backup(\.retention)?: .*Unrecognized key: "retention"$/],
+      ["at top level", { host: {}, hosts: {} } as Raw, /^simple-paas:hosts: is not a known option$/],
+      ["in host", { host: { stagingdomain: "staging.example.com" } }, /^simple-paas:host\.stagingdomain: is not a known option$/],
+      ["in a site", { sites: [site("blog"), site("shop", { domain: ["x.example.com"] })] }, /^simple-paas:sites\[1\]\.domain: is not a known option$/],
+      ["in a site's cron entry", { sites: [site("blog", { cron: [{ schedule: "@daily", command: "x", user: "root" }] })] }, /^simple-paas:sites\[0\]\.cron\[0\]\.user: is not a known option$/],
+      ["in backup", { backup: { retention: 3 } }, /^simple-paas:backup\.retention: is not a known option$/],
       // Secrets have their own keys; a password in simple-paas:backup is not accepted.
-      ["a backup password in the plain config", { backup: { password: "x" } }, /^simple-paas:backup(\.password)?: .*Unrecognized key: "password"$/],
+      ["a backup password in the plain config", { backup: { password: "x" } }, /^simple-paas:backup\.password: is not a known option$/],
     ];
     for (const [what, raw, expected] of cases) {
       it(`rejects an unknown key ${what}`, () => {

@@ -320,7 +320,7 @@ describe("validation: image references", () => {
 
 describe("validation: subnets", () => {
   const field = "host.network.subnet";
-  const RULE = /^must be an IPv4 CIDR with a prefix length from 8 to 28, e\.g\. 172\.30\.0\.0\/24/;
+  const RULE = /^must be an IPv4 network in CIDR form \(no host bits set, no leading zeros\) with a prefix length from 8 to 28, e\.g\. 172\.30\.0\.0\/24/;
 
   for (const value of ["172.30.0.0/24", "10.0.0.0/8", "192.168.16.0/20", "10.1.2.16/28", "172.16.0.0/12"]) {
     it(`accepts ${value}`, () => accepts(ipv4Subnet, value));
