@@ -1,0 +1,243 @@
+/**
+ * `sp backup|prune|snapshots`: SQL dump, restic snapshot, optional tar
+ * archive, status file and log line; retention and check.
+ */
+
+/** Bash, to be assembled by renderSpCommand (needs CONF_DIR and SP_SELF). */
+export function spBackupCommands(): string {
+  return `check_tag() {
+  [[ "$1" =~ ^[A-Za-z0-9][A-Za-z0-9_.:=-]{0,63}$ && "$1" != site=* && "$1" != kind=* ]] ||
+    usage_error "invalid tag '$1': letters, digits and _.:=- only; site= and kind= are set by sp"
+}
+
+# Sets SITES from "SITE" or --all (every site with a backup.env).
+pick_sites() {
+  local action="$1" all="$2" site="$3" name
+  if (( all )); then
+    [[ -z "$site" ]] || usage_error "$action: give a SITE or --all, not both"
+    load_host
+    SITES=()
+    while IFS= read -r name; do
+      if [[ -f "$CONF_DIR/sites/$name/backup/backup.env" ]]; then SITES+=("$name"); fi
+    done < <(configured_sites)
+    if (( \${#SITES[@]} == 0 )); then warn "no site has backups configured"; fi
+  else
+    [[ -n "$site" ]] || usage_error "$action: missing SITE (or --all)"
+    check_site_name "$site"
+    load_host
+    load_site "$site"
+    load_backup
+    SITES=("$site")
+  fi
+}
+
+# Runs "sp _ACTION-one SITE ARGS..." for each of SITES in a process of its
+# own (own lock, traps and settings) under a timeout; goes on after a
+# failure, exits 1 at the end if any failed.
+run_per_site() {
+  local action="$1" site rc failed=()
+  shift
+  for site in "\${SITES[@]}"; do
+    rc=0
+    timeout --kill-after=60 "$SP_BACKUP_TIMEOUT" bash "$SP_SELF" "_$action-one" "$site" "$@" || rc=$?
+    if (( rc == 124 || rc == 137 )); then record_timeout "$action" "$site"; fi
+    if (( rc != 0 )); then failed+=("$site"); fi
+  done
+  if (( \${#failed[@]} )); then
+    FAIL_MSG="$action failed for: \${failed[*]}"
+    warn "$FAIL_MSG"
+    exit 1
+  fi
+}
+
+record_timeout() {
+  local SP_SITE="$2" msg="timed out after \${SP_BACKUP_TIMEOUT}s"
+  if [[ "$1" == backup ]]; then write_backup_status failed "" "$msg"; fi
+  log_event "$1" failed "$msg"
+}
+
+# sp backup SITE|--all [--scheduled|--final] [--tag TAG]...
+cmd_backup() {
+  local all=0 kind=manual site="" tags=()
+  while (( $# )); do
+    case "$1" in
+      --all) all=1 ;;
+      --scheduled | --final)
+        [[ "$kind" == manual || "$kind" == "\${1#--}" ]] || usage_error "backup: --scheduled and --final exclude each other"
+        kind="\${1#--}" ;;
+      --tag)
+        (( $# >= 2 )) || usage_error "backup: --tag needs a value"
+        check_tag "$2"
+        tags+=("$2")
+        shift ;;
+      --tag=*)
+        check_tag "\${1#--tag=}"
+        tags+=("\${1#--tag=}") ;;
+      -*) usage_error "backup: unknown option '$1'" ;;
+      *)
+        [[ -z "$site" ]] || usage_error "backup: one SITE (or --all)"
+        site="$1" ;;
+    esac
+    shift
+  done
+  pick_sites backup "$all" "$site"
+  run_per_site backup "$kind" "\${tags[@]}"
+}
+
+# _backup-one SITE KIND [TAG...]: dump, restic, tar, status, log.
+backup_one() {
+  local kind="$2" tag tag_args=() tar_note=""
+  [[ "$kind" =~ ^(manual|scheduled|final)$ ]] || usage_error "_backup-one: bad kind '$kind'"
+  load_host
+  load_site "$1"
+  load_backup
+  shift 2
+  for tag in "$@"; do tag_args+=(--tag "$tag"); done
+  lock_site
+  begin_event backup
+  dump_database
+  restic_backup "$kind" "\${tag_args[@]}"
+  if [[ -n "\${SP_TAR_DIR:-}" ]]; then
+    tar_backup
+    tar_note=" archive=$TAR_FILE"
+  fi
+  write_backup_status ok "$SNAPSHOT" "kind=$kind snapshot=$SNAPSHOT$tar_note"
+  log_event backup ok "kind=$kind snapshot=$SNAPSHOT$tar_note"
+  EV_DONE=1
+}
+
+dump_is_complete() { [[ "$(tail -n 1 -- "$1")" == "-- Dump completed"* ]]; }
+
+# The site database (only its tables, routines, triggers, events; no
+# CREATE DATABASE, so it imports into a database of any name) into
+# sql/DB.sql through a temp file: a failed or cut dump never replaces
+# the last good one, and fails the backup before restic runs.
+dump_database() {
+  local dir="$SP_DATA_DIR/sql" tmp rc=0 bin=mariadb-dump
+  [[ -d "$dir" && ! -L "$dir" ]] || die "database dump: $dir is not a directory"
+  [[ -r "$MYSQL_CNF" ]] || die "database dump: cannot read $MYSQL_CNF"
+  command -v mariadb-dump >/dev/null 2>&1 || bin=mysqldump
+  tmp="$(mktemp "$dir/.$SP_DB_NAME.sql.sp-tmp.XXXXXX")"
+  CLEANUP_PATHS+=("$tmp")
+  "$bin" --defaults-extra-file="$MYSQL_CNF" --single-transaction --routines --triggers --events \\
+    --hex-blob --skip-dump-date --default-character-set=utf8mb4 "$SP_DB_NAME" >"$tmp" 2>"$WORK/dump.err" || rc=$?
+  cat -- "$WORK/dump.err" >&2
+  (( rc == 0 )) || die "database dump failed ($bin exit $rc): $(tail -n 1 -- "$WORK/dump.err")"
+  dump_is_complete "$tmp" || die "database dump of $SP_DB_NAME is cut short (no 'Dump completed' line)"
+  chown -- "$SP_USER:$SP_GROUP" "$tmp"
+  chmod 0640 -- "$tmp"
+  mv -f -- "$tmp" "$dir/$SP_DB_NAME.sql"
+}
+
+# restic backup of the data dir, relative to it: the snapshot holds
+# public/ private/ sql/ at its root whatever the host's paths, so restore
+# needs no path mapping. Sets SNAPSHOT.
+restic_backup() {
+  local kind="$1" rc=0
+  shift
+  check_repo
+  if [[ "$REPO_STATE" == missing ]]; then
+    warn "creating the restic repository $SP_RESTIC_REPOSITORY"
+    restic_site init >&2 || die "restic init of $SP_RESTIC_REPOSITORY failed"
+  fi
+  (cd -- "$SP_DATA_DIR" && restic_site backup --json --quiet --exclude-caches --exclude "$SP_DATA_DIR/tmp" \\
+    --exclude '*.sp-tmp.*' --tag "site=$SP_SITE" --tag "kind=$kind" "$@" .) >"$WORK/backup.json" || rc=$?
+  cat -- "$WORK/backup.json" >&2
+  SNAPSHOT="$(sed -n 's/.*"snapshot_id":"\\([0-9a-f]*\\)".*/\\1/p' "$WORK/backup.json" | tail -n 1)"
+  (( rc != 3 )) || die "restic could not read some files: snapshot \${SNAPSHOT:-?} is incomplete"
+  (( rc == 0 )) || die "restic backup failed (exit $rc)"
+  [[ -n "$SNAPSHOT" ]] || die "restic backup reported no snapshot id"
+  SNAPSHOT="\${SNAPSHOT:0:8}"
+}
+
+# DATA (dump included, tmp/ excluded) as SITE-<UTC time>.tar.gz, written
+# through a temp file; keeps the newest SP_TAR_KEEP. Sets TAR_FILE.
+tar_backup() {
+  local tmp rc=0 archives
+  [[ "\${SP_TAR_KEEP:-}" =~ ^[1-9][0-9]*$ ]] || die "SP_TAR_KEEP must be a positive number, not '\${SP_TAR_KEEP:-}'"
+  [[ "$SP_TAR_DIR" == /* ]] || die "SP_TAR_DIR must be an absolute path, not '$SP_TAR_DIR'"
+  if [[ ! -d "$SP_TAR_DIR" ]]; then
+    mkdir -p -- "$SP_TAR_DIR"
+    chmod 0700 -- "$SP_TAR_DIR"
+  fi
+  TAR_FILE="$SP_TAR_DIR/$SP_SITE-$(date -u +%Y%m%dT%H%M%SZ).tar.gz"
+  tmp="$(mktemp "$SP_TAR_DIR/.$SP_SITE.tar.gz.XXXXXX")"
+  CLEANUP_PATHS+=("$tmp")
+  # GNU tar exits 1 when a file changed while it was read (a live site);
+  # restic takes such files as they are, so does this. Worse fails.
+  tar -C "$SP_DATA_DIR" --anchored --exclude=./tmp --no-anchored --exclude='*.sp-tmp.*' --exclude-caches \\
+    --warning=no-file-changed -czf "$tmp" . || rc=$?
+  (( rc <= 1 )) || die "tar of $SP_DATA_DIR failed (exit $rc)"
+  chmod 0600 -- "$tmp"
+  mv -f -- "$tmp" "$TAR_FILE"
+  # The UTC timestamps sort by name; nullglob is on.
+  archives=("$SP_TAR_DIR/$SP_SITE"-[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9]Z.tar.gz)
+  while (( \${#archives[@]} > SP_TAR_KEEP )); do
+    rm -f -- "\${archives[0]}"
+    archives=("\${archives[@]:1}")
+  done
+}
+
+# sp prune SITE|--all
+cmd_prune() {
+  local all=0 site=""
+  while (( $# )); do
+    case "$1" in
+      --all) all=1 ;;
+      -*) usage_error "prune: unknown option '$1'" ;;
+      *)
+        [[ -z "$site" ]] || usage_error "prune: one SITE (or --all)"
+        site="$1" ;;
+    esac
+    shift
+  done
+  pick_sites prune "$all" "$site"
+  run_per_site prune
+}
+
+# _prune-one SITE: forget by the site's retention over all its snapshots
+# as one group (a restored site on a new host continues the same history),
+# always keeping manual and final ones; prune; check.
+prune_one() {
+  local keep=() name var value
+  load_host
+  load_site "$1"
+  load_backup
+  for name in last hourly daily weekly monthly yearly; do
+    var="SP_KEEP_\${name^^}"
+    value="\${!var:-0}"
+    [[ "$value" =~ ^[0-9]+$ ]] || die "$var must be a number, not '$value'"
+    if (( 10#$value > 0 )); then keep+=("--keep-$name" "$((10#$value))"); fi
+  done
+  # Without a keep rule, --keep-tag alone would forget every scheduled snapshot.
+  (( \${#keep[@]} )) || die "every SP_KEEP_* of '$SP_SITE' is 0: refusing to prune"
+  lock_site
+  begin_event prune
+  check_repo
+  if [[ "$REPO_STATE" == missing ]]; then
+    log_event prune ok "no repository yet: nothing to prune"
+    EV_DONE=1
+    return 0
+  fi
+  restic_site forget --tag "site=$SP_SITE" --group-by '' "\${keep[@]}" \\
+    --keep-tag manual --keep-tag kind=manual --keep-tag kind=final --prune >&2 || die "restic forget --prune failed"
+  restic_site check >&2 || die "restic check found problems in $SP_RESTIC_REPOSITORY"
+  log_event prune ok "\${keep[*]}"
+  EV_DONE=1
+}
+
+# sp snapshots SITE: the site's snapshots, on stdout.
+cmd_snapshots() {
+  (( $# == 1 )) || usage_error "usage: sp snapshots SITE"
+  load_host
+  load_site "$1"
+  load_backup
+  check_repo
+  if [[ "$REPO_STATE" == missing ]]; then
+    warn "no snapshots: there is no restic repository at $SP_RESTIC_REPOSITORY yet"
+    return 0
+  fi
+  restic_site snapshots --tag "site=$SP_SITE"
+}
+`;
+}

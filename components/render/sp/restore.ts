@@ -1,0 +1,272 @@
+/**
+ * `sp restore|tar-restore`: a staged restore beside the data dir, swapped
+ * in by renames, ownership fixed, database recreated from the dump; the
+ * site's running containers are stopped meanwhile.
+ */
+
+/** Bash, to be assembled by renderSpCommand (needs CONF_DIR and SP_SELF). */
+export function spRestoreCommands(): string {
+  return `require_data_dir() {
+  [[ -d "$SP_DATA_DIR" && ! -L "$SP_DATA_DIR" ]] || die "the data dir $SP_DATA_DIR of '$SP_SITE' does not exist"
+}
+
+# True when public/, private/ or sql/ hold anything but directories.
+data_has_files() {
+  local d dirs=() found
+  for d in public private sql; do
+    if [[ -e "$SP_DATA_DIR/$d" ]]; then dirs+=("$SP_DATA_DIR/$d"); fi
+  done
+  (( \${#dirs[@]} )) || return 1
+  found="$(find "\${dirs[@]}" -mindepth 1 ! -type d -print -quit)" || die "cannot search $SP_DATA_DIR"
+  [[ -n "$found" ]]
+}
+
+# Sets DB_TABLES: tables and views of the site database (0 when it does not
+# exist). Dies rather than guessing when MariaDB does not answer.
+count_db_tables() {
+  DB_TABLES="$(mysql_admin -e "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '$SP_DB_NAME'")" ||
+    die "cannot ask MariaDB for the tables of $SP_DB_NAME"
+  [[ "$DB_TABLES" =~ ^[0-9]+$ ]] || die "unexpected answer from MariaDB: $DB_TABLES"
+}
+
+site_has_data() {
+  if data_has_files; then return 0; fi
+  count_db_tables
+  (( DB_TABLES > 0 ))
+}
+
+# A private dir beside the data dir: same filesystem, so the swap is renames.
+make_stage() {
+  STAGE="$(mktemp -d "$(dirname -- "$SP_DATA_DIR")/.sp-restore.XXXXXX")"
+  CLEANUP_PATHS+=("$STAGE")
+  mkdir -- "$STAGE/new" "$STAGE/old"
+}
+
+# Sets SNAPSHOT to the full id of SPEC (latest: the newest snapshot tagged
+# site=SITE), or to "" when there is none.
+resolve_snapshot() {
+  local json args=(--tag "site=$SP_SITE")
+  if [[ "$1" != latest ]]; then args=("$1"); fi
+  json="$(restic_site snapshots --json "\${args[@]}")" || die "cannot list the snapshots of $SP_RESTIC_REPOSITORY"
+  # restic lists snapshots oldest first.
+  SNAPSHOT="$(grep -oE '"id":"[0-9a-f]{64}"' <<<"$json" | tail -n 1 | cut -d '"' -f 4)" || SNAPSHOT=""
+}
+
+stop_site_containers() {
+  local out
+  out="$(docker ps -q --filter "label=$SITE_LABEL=$SP_SITE")" ||
+    die "cannot list the containers of '$SP_SITE' (is docker running?); nothing was changed"
+  if [[ -n "$out" ]]; then
+    mapfile -t STOPPED <<<"$out"
+    warn "stopping the running containers of '$SP_SITE' during the restore"
+    docker stop "\${STOPPED[@]}" >&2 || die "cannot stop the containers of '$SP_SITE'"
+  fi
+}
+
+start_site_containers() {
+  local ids=("\${STOPPED[@]}")
+  STOPPED=()
+  if (( \${#ids[@]} )); then
+    docker start "\${ids[@]}" >&2 || die "restored, but cannot start the containers of '$SP_SITE' again: \${ids[*]}"
+  fi
+}
+
+swap_one() {
+  local src="$1" d="$2"
+  if [[ -e "$SP_DATA_DIR/$d" || -L "$SP_DATA_DIR/$d" ]]; then
+    mv -T -- "$SP_DATA_DIR/$d" "$STAGE/old/$d" || return 1
+  fi
+  if [[ -d "$src/$d" && ! -L "$src/$d" ]]; then
+    mv -T -- "$src/$d" "$SP_DATA_DIR/$d" || return 1
+  else
+    mkdir -- "$SP_DATA_DIR/$d" || return 1
+  fi
+}
+
+# Renames the restored public/ private/ sql/ into the data dir (tmp/ and
+# anything else stay); puts the old ones back if a rename fails.
+swap_data_dirs() {
+  local src="$1" d bad=""
+  for d in public private sql; do
+    if ! swap_one "$src" "$d"; then bad="$d"; break; fi
+  done
+  [[ -n "$bad" ]] || return 0
+  for d in public private sql; do
+    if [[ -e "$STAGE/old/$d" || -L "$STAGE/old/$d" ]]; then
+      rm -rf -- "\${SP_DATA_DIR:?}/$d"
+      mv -T -- "$STAGE/old/$d" "$SP_DATA_DIR/$d"
+    fi
+  done
+  die "could not put the restored $bad/ in place; the previous files are back"
+}
+
+fix_data_ownership() {
+  local dirs=("$SP_DATA_DIR/public" "$SP_DATA_DIR/private" "$SP_DATA_DIR/sql")
+  # -P -h: a symlink in the data is changed itself, never followed.
+  chown -R -P -h -- "$SP_USER:$SP_GROUP" "\${dirs[@]}" || die "cannot give $SP_DATA_DIR to $SP_USER:$SP_GROUP"
+  find "\${dirs[@]}" -type d -exec chmod 2770 {} + || die "cannot set the modes of the directories in $SP_DATA_DIR"
+}
+
+# Sets RECREATE_SQL: DROP + CREATE of the site database, keeping its
+# character set and collation. Asked before anything changes, so an
+# unreachable MariaDB fails the restore while the site is still intact.
+plan_db_recreate() {
+  local bt=$'\\x60' info cs coll
+  info="$(mysql_admin -e "SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '$SP_DB_NAME'")" ||
+    die "cannot ask MariaDB about the database $SP_DB_NAME; nothing was changed"
+  RECREATE_SQL="DROP DATABASE IF EXISTS $bt$SP_DB_NAME$bt; CREATE DATABASE $bt$SP_DB_NAME$bt"
+  if [[ -n "$info" ]]; then
+    read -r cs coll <<<"$info"
+    [[ "$cs" =~ ^[A-Za-z0-9_]+$ && "$coll" =~ ^[A-Za-z0-9_]+$ ]] || die "unexpected character set of $SP_DB_NAME: $info"
+    RECREATE_SQL+=" CHARACTER SET $cs COLLATE $coll"
+  fi
+}
+
+# DROP + CREATE as the admin keeps the site user's grants (mysql.db rows
+# outlive the database), then the dump goes in.
+import_dump() {
+  mysql_admin -e "$RECREATE_SQL" || die "cannot recreate the database $SP_DB_NAME"
+  mysql_admin "$SP_DB_NAME" <"$1" ||
+    die "the import of $1 into $SP_DB_NAME failed: the database is incomplete, restore again"
+}
+
+# Puts a staged backup (public/ private/ sql/ in $1) in place: the files
+# when $2 is 1, the database when $3 is 1. Running containers are stopped
+# meanwhile and started again, also after a failure (on_exit).
+apply_restore() {
+  local src="$1" files="$2" db="$3" dump="$1/sql/$SP_DB_NAME.sql"
+  if (( db )); then
+    [[ -f "$dump" ]] || die "the backup holds no sql/$SP_DB_NAME.sql; nothing was changed"
+    dump_is_complete "$dump" || die "sql/$SP_DB_NAME.sql in the backup is cut short; nothing was changed"
+    plan_db_recreate
+  fi
+  stop_site_containers
+  if (( files )); then
+    swap_data_dirs "$src"
+    fix_data_ownership
+    dump="$SP_DATA_DIR/sql/$SP_DB_NAME.sql"
+  fi
+  if (( db )); then import_dump "$dump"; fi
+  start_site_containers
+}
+
+# sp restore SITE [SNAPSHOT] [--yes] | sp restore SITE --if-fresh
+cmd_restore() {
+  local site="" spec="" yes=0 fresh=0
+  while (( $# )); do
+    case "$1" in
+      --yes | -y) yes=1 ;;
+      --if-fresh) fresh=1 ;;
+      -*) usage_error "restore: unknown option '$1'" ;;
+      *)
+        if [[ -z "$site" ]]; then site="$1"
+        elif [[ -z "$spec" ]]; then spec="$1"
+        else usage_error "restore: too many arguments"
+        fi ;;
+    esac
+    shift
+  done
+  [[ -n "$site" ]] || usage_error "restore: missing SITE"
+  check_site_name "$site"
+  if (( fresh )); then
+    [[ -z "$spec" ]] || usage_error "restore: --if-fresh always restores the latest snapshot; give no SNAPSHOT"
+    restore_if_fresh "$site"
+    return
+  fi
+  spec="\${spec:-latest}"
+  [[ "$spec" =~ ^(latest|[0-9a-f]{8,64})$ ]] || usage_error "restore: SNAPSHOT must be latest or a snapshot id (8-64 hex digits), not '$spec'"
+  load_host
+  load_site "$site"
+  load_backup
+  require_data_dir
+  lock_site
+  if (( ! yes )) && site_has_data; then
+    usage_error "restore: '$site' has files in public/ private/ sql/ or tables in $SP_DB_NAME, which the restore replaces: add --yes"
+  fi
+  begin_event restore
+  check_repo
+  [[ "$REPO_STATE" == ok ]] || die "there is no restic repository at $SP_RESTIC_REPOSITORY"
+  resolve_snapshot "$spec"
+  [[ -n "$SNAPSHOT" ]] || die "no snapshot '$spec' of '$site' in $SP_RESTIC_REPOSITORY"
+  make_stage
+  restic_site restore "$SNAPSHOT" --target "$STAGE/new" >&2 || die "restic restore of \${SNAPSHOT:0:8} failed; nothing was changed"
+  apply_restore "$STAGE/new" 1 1
+  log_event restore ok "snapshot=\${SNAPSHOT:0:8}"
+  EV_DONE=1
+}
+
+# Disaster recovery on site creation: the latest snapshot, only into what
+# is empty (files when public/ private/ sql/ hold none, the database when
+# it has no tables). No repository or no snapshot: nothing to do.
+restore_if_fresh() {
+  local files=0 db=0
+  load_host
+  load_site "$1"
+  load_backup
+  require_data_dir
+  lock_site
+  begin_event restore
+  if ! data_has_files; then files=1; fi
+  count_db_tables
+  if (( DB_TABLES == 0 )); then db=1; fi
+  if (( ! files && ! db )); then
+    warn "nothing to restore: '$SP_SITE' has files and database tables"
+    EV_DONE=1
+    return 0
+  fi
+  check_repo
+  if [[ "$REPO_STATE" == missing ]]; then
+    warn "nothing to restore: there is no restic repository at $SP_RESTIC_REPOSITORY"
+    EV_DONE=1
+    return 0
+  fi
+  resolve_snapshot latest
+  if [[ -z "$SNAPSHOT" ]]; then
+    warn "nothing to restore: no snapshot of '$SP_SITE' in $SP_RESTIC_REPOSITORY"
+    EV_DONE=1
+    return 0
+  fi
+  make_stage
+  restic_site restore "$SNAPSHOT" --target "$STAGE/new" >&2 || die "restic restore of \${SNAPSHOT:0:8} failed; nothing was changed"
+  apply_restore "$STAGE/new" "$files" "$db"
+  log_event restore ok "snapshot=\${SNAPSHOT:0:8} if-fresh files=$files database=$db"
+  EV_DONE=1
+}
+
+# sp tar-restore SITE ARCHIVE [--yes]: like restore, from a tar backup
+# (a path, or a file name in SP_TAR_DIR).
+cmd_tar_restore() {
+  local site="" archive="" yes=0
+  while (( $# )); do
+    case "$1" in
+      --yes | -y) yes=1 ;;
+      -*) usage_error "tar-restore: unknown option '$1'" ;;
+      *)
+        if [[ -z "$site" ]]; then site="$1"
+        elif [[ -z "$archive" ]]; then archive="$1"
+        else usage_error "tar-restore: too many arguments"
+        fi ;;
+    esac
+    shift
+  done
+  [[ -n "$site" && -n "$archive" ]] || usage_error "usage: sp tar-restore SITE ARCHIVE [--yes]"
+  check_site_name "$site"
+  load_host
+  load_site "$site"
+  load_backup
+  if [[ "$archive" != */* && -n "\${SP_TAR_DIR:-}" && -f "$SP_TAR_DIR/$archive" ]]; then archive="$SP_TAR_DIR/$archive"; fi
+  [[ -f "$archive" ]] || die "there is no archive $archive"
+  require_data_dir
+  lock_site
+  if (( ! yes )) && site_has_data; then
+    usage_error "tar-restore: '$site' has files in public/ private/ sql/ or tables in $SP_DB_NAME, which the restore replaces: add --yes"
+  fi
+  begin_event restore
+  make_stage
+  tar -xzf "$archive" -C "$STAGE/new" --no-same-owner || die "cannot extract $archive; nothing was changed"
+  apply_restore "$STAGE/new" 1 1
+  log_event restore ok "archive=$archive"
+  EV_DONE=1
+}
+`;
+}
