@@ -84,6 +84,7 @@ sp_write_file() {
   dir=$(dirname -- "$path")
   [ -d "$dir" ] || sp_die "directory $dir does not exist"
   [ ! -L "$path" ] || sp_die "$path is a symlink; refusing to write through it"
+  [ ! -d "$path" ] || sp_die "$path is a directory"
   sp_tmp=$(mktemp -- "$dir/.sp-write.XXXXXX") # mktemp creates it 0600
   cat >"$sp_tmp"
   if [ -f "$path" ] && cmp -s -- "$sp_tmp" "$path"; then

@@ -58,11 +58,18 @@ done
 if [ "\${#missing[@]}" -eq 0 ]; then
   sp_log "all packages installed: \${packages[*]}"
 else
-  sp_log "installing \${missing[*]}"
+  apt_log=${shellQuote(DAEMON_LOG_DIR)}/apt.log
+  sp_log "installing \${missing[*]} (log: $apt_log)"
+  install -d -m 0755 ${shellQuote(DAEMON_LOG_DIR)}
   export DEBIAN_FRONTEND=noninteractive
-  # Wait for a concurrent apt (unattended-upgrades) instead of failing at once.
-  apt-get -q -o DPkg::Lock::Timeout=600 update
-  apt-get -q -y -o DPkg::Lock::Timeout=600 install "\${missing[@]}"
+  # Output to a log, not our stderr: without systemd, maintainer scripts start
+  # daemons that would inherit our pipes and keep the caller waiting.
+  # DPkg::Lock::Timeout waits for a concurrent apt (unattended-upgrades).
+  if ! { apt-get -q -o DPkg::Lock::Timeout=600 update &&
+    apt-get -q -y -o DPkg::Lock::Timeout=600 install "\${missing[@]}"; } </dev/null >>"$apt_log" 2>&1 3>&-; then
+    tail -n 30 "$apt_log" >&2 || true
+    sp_die "apt-get failed installing \${missing[*]} (see $apt_log)"
+  fi
   sp_changed "installed \${missing[*]}"
 fi
 

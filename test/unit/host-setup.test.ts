@@ -67,7 +67,7 @@ describe("host setup scripts (rendering)", () => {
     assert.match(script, /dpkg-query -W -f='\$\{db:Status-Status\}' "\$pkg"/);
     assert.match(script, /if \[ "\$\{#missing\[@\]\}" -eq 0 \]; then/);
     assert.match(script, /export DEBIAN_FRONTEND=noninteractive/);
-    assert.match(script, /apt-get -q -y -o DPkg::Lock::Timeout=600 install "\$\{missing\[@\]\}"/);
+    assert.match(script, /apt-get -q -y -o DPkg::Lock::Timeout=600 install "\$\{missing\[@\]\}"; \} <\/dev\/null >>"\$apt_log" 2>&1 3>&-; then/);
   });
 
   it("merges log rotation and address pools into daemon.json and restarts docker only on a change", () => {

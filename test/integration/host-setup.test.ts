@@ -1,0 +1,170 @@
+/**
+ * Runs the rendered host scripts for real: apt/dpkg, dockerd, MariaDB,
+ * memcached and cron on this machine (started by the packages script itself
+ * when nothing runs them yet, as on a fresh host without systemd).
+ */
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as path from "node:path";
+import { renderHostPackagesScript, renderHostServicesScript, renderInstallFileScript } from "../../components/render/host-setup";
+import { MARIADB_SERVER_CNF, MEMCACHED_CONF } from "../../components/render/host-services";
+import { parseEnvFile } from "../support/services";
+import { runBash, sh } from "../support/run";
+import { adminSql, assertOk, HostFixture, IT_ADMIN_USER, IT_NETWORK, runServices, setUpHost, tearDownHost } from "./host-fixture";
+
+function pidOf(name: string): string {
+  return sh(`pidof ${name} || true`).trim();
+}
+
+function mtimes(files: string[]): Record<string, number> {
+  return Object.fromEntries(files.map((f) => [f, fs.statSync(f).mtimeMs]));
+}
+
+/** Sends one memcached command and returns the first reply line. */
+function memcached(host: string, command: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port: 11211, timeout: 5000 }, () => socket.write(`${command}\r\n`));
+    let data = "";
+    socket.on("data", (chunk) => {
+      data += chunk.toString();
+      if (data.includes("\r\n")) { socket.destroy(); resolve(data.split("\r\n")[0]); }
+    });
+    socket.on("timeout", () => { socket.destroy(); reject(new Error(`no answer from ${host}:11211`)); });
+    socket.on("error", reject);
+  });
+}
+
+/** Local addresses listening on a TCP port, per `ss`. */
+function listeners(port: number): string[] {
+  return sh(`ss -ltnH 'sport = :${port}'`).split("\n").filter((l) => l.trim() !== "").map((l) => l.trim().split(/\s+/)[3]);
+}
+
+describe("host setup scripts (real services)", function () {
+  this.timeout(20 * 60_000);
+  let f: HostFixture;
+
+  before(() => { f = setUpHost(); });
+  after(() => tearDownHost(f));
+
+  it("the first run sets everything up and never prints the admin password", () => {
+    for (const r of [f.packagesRun, f.servicesRun]) {
+      assert.ok(!r.stdout.includes(f.adminPassword) && !r.stderr.includes(f.adminPassword));
+      assert.equal(r.stdout, "");
+    }
+    for (const [dir, mode] of [["sites", 0o755], ["etc", 0o755], ["etc/sites", 0o755], ["etc/proxy/sites", 0o755], ["backups", 0o700], ["status", 0o755], ["log", 0o755]] as const) {
+      const st = fs.statSync(path.join(f.root, dir));
+      assert.equal(st.mode & 0o7777, mode, dir);
+      assert.equal(st.uid, 0, dir);
+    }
+    const cnf = fs.statSync(f.adminCnf);
+    assert.equal(cnf.mode & 0o777, 0o600);
+    assert.deepEqual(parseEnvFile(fs.readFileSync(path.join(f.input.configDir, "host.env"), "utf8")), {
+      SP_SITES_ROOT: f.input.sitesRoot,
+      SP_CONFIG_DIR: f.input.configDir,
+      SP_NETWORK: IT_NETWORK.name,
+      SP_PROXY_CONTAINER: "simple-paas-it-proxy",
+      SP_STATUS_DIR: f.input.statusDir,
+      SP_LOG_FILE: f.input.logFile,
+    });
+    const daemon = JSON.parse(fs.readFileSync("/etc/docker/daemon.json", "utf8"));
+    assert.equal(daemon["log-driver"], "json-file");
+    assert.deepEqual(daemon["log-opts"], { "max-size": "10m", "max-file": "3" });
+    assert.equal(sh("docker info -f '{{.LoggingDriver}}'").trim(), "json-file");
+  });
+
+  it("a second run of both scripts changes nothing: no file rewritten, no restart", () => {
+    const files = [f.adminCnf, path.join(f.input.configDir, "host.env"), MARIADB_SERVER_CNF, MEMCACHED_CONF, "/etc/docker/daemon.json"];
+    const before = { mtimes: mtimes(files), mariadb: pidOf("mariadbd"), memcached: pidOf("memcached"), dockerd: pidOf("dockerd") };
+    assert.notEqual(before.mariadb, "");
+    const packages = runBash(renderHostPackagesScript(f.input));
+    assertOk(packages, "packages script, second run");
+    assert.match(packages.stderr, /done: nothing changed\n$/);
+    const services = runServices(f, f.adminPassword);
+    assertOk(services, "services script, second run");
+    assert.match(services.stderr, /admin account sp_it_admin: unchanged/);
+    assert.match(services.stderr, /done: nothing changed\n$/);
+    assert.deepEqual(
+      { mtimes: mtimes(files), mariadb: pidOf("mariadbd"), memcached: pidOf("memcached"), dockerd: pidOf("dockerd") },
+      before,
+    );
+  });
+
+  it("daemon.json that differs only in formatting is left alone, docker not restarted", () => {
+    const original = fs.readFileSync("/etc/docker/daemon.json", "utf8");
+    const dockerd = pidOf("dockerd");
+    try {
+      fs.writeFileSync("/etc/docker/daemon.json", JSON.stringify(JSON.parse(original)));
+      const r = runBash(renderHostPackagesScript(f.input));
+      assertOk(r, "packages script");
+      assert.match(r.stderr, /\/etc\/docker\/daemon\.json: unchanged/);
+      assert.equal(pidOf("dockerd"), dockerd);
+    } finally {
+      fs.writeFileSync("/etc/docker/daemon.json", original);
+    }
+  });
+
+  it("the admin account logs in with the password over 127.0.0.1 and the socket, with every privilege", () => {
+    assert.equal(adminSql(f, "SELECT CURRENT_USER();").trim(), `${IT_ADMIN_USER}@127.0.0.1`);
+    const viaSocket = sh(`mysql --defaults-extra-file=${JSON.stringify(f.adminCnf)} --host=localhost -N -B -e 'SELECT CURRENT_USER()'`);
+    assert.equal(viaSocket.trim(), `${IT_ADMIN_USER}@localhost`);
+    assert.match(adminSql(f, "SHOW GRANTS;"), /^GRANT ALL PRIVILEGES ON \*\.\* TO `sp_it_admin`@`127\.0\.0\.1` .*WITH GRANT OPTION$/m);
+  });
+
+  it("a new password on stdin updates the account", () => {
+    const next = `${f.adminPassword}-rotated`;
+    try {
+      const r = runServices(f, next);
+      assertOk(r, "services script with a new password");
+      assert.match(r.stderr, /mysql-admin\.cnf: written/);
+      assert.match(r.stderr, /admin account sp_it_admin@127\.0\.0\.1 and @localhost: created or updated/);
+      assert.equal(adminSql(f, "SELECT 1;").trim(), "1");
+    } finally {
+      assertOk(runServices(f, f.adminPassword), "services script, password back");
+    }
+  });
+
+  it("MariaDB listens on 127.0.0.1 and the gateway, not on every address", () => {
+    const addrs = listeners(3306);
+    assert.ok(addrs.includes("127.0.0.1:3306"), addrs.join(" "));
+    assert.ok(addrs.includes(`${IT_NETWORK.gateway}:3306`), addrs.join(" "));
+    for (const any of ["0.0.0.0:3306", "*:3306", "[::]:3306"]) assert.ok(!addrs.includes(any), addrs.join(" "));
+  });
+
+  it("memcached answers on the gateway only", async () => {
+    assert.match(await memcached(IT_NETWORK.gateway, "version"), /^VERSION \d/);
+    assert.deepEqual(listeners(11211), [`${IT_NETWORK.gateway}:11211`]);
+    assert.equal(await memcached(IT_NETWORK.gateway, "stats settings"), "STAT maxbytes 50331648");
+  });
+
+  it("fails loudly without a password on stdin or without the docker network", () => {
+    const noPassword = runBash(renderHostServicesScript(f.input), { stdin: "" });
+    assert.notEqual(noPassword.status, 0);
+    assert.match(noPassword.stderr, /ERROR: expected the MariaDB admin password on stdin/);
+    const otherNet = { ...f.input, network: { name: "absent", subnet: "172.31.251.0/24", gateway: "172.31.251.1" } };
+    const noNetwork = runBash(renderHostServicesScript(otherNet), { stdin: "x\n" });
+    assert.notEqual(noNetwork.status, 0);
+    assert.match(noNetwork.stderr, /ERROR: no interface has 172\.31\.251\.1: create the docker network absent/);
+  });
+
+  it("the install-file script writes stdin atomically with mode and owner, and says whether it changed", () => {
+    const target = path.join(f.root, "new dir", "it's.txt");
+    const script = renderInstallFileScript({ path: target, mode: "0640", owner: "root", group: "adm" });
+    const first = runBash(script, { stdin: "hello\nworld" });
+    assertOk(first, "install-file");
+    assert.match(first.stderr, /\nchanged\n$/);
+    assert.equal(fs.readFileSync(target, "utf8"), "hello\nworld");
+    const st = fs.statSync(target);
+    assert.equal(st.mode & 0o777, 0o640);
+    assert.equal(sh(`stat -c %G ${JSON.stringify(target)}`).trim(), "adm");
+    const again = runBash(script, { stdin: "hello\nworld" });
+    assertOk(again, "install-file again");
+    assert.match(again.stderr, /\nunchanged\n$/);
+    assert.equal(fs.statSync(target).mtimeMs, st.mtimeMs);
+    fs.chmodSync(target, 0o666);
+    const drift = runBash(script, { stdin: "hello\nworld" });
+    assert.match(drift.stderr, /owner\/mode 666 root adm -> 640 root adm[\s\S]*\nchanged\n$/);
+    assert.equal(fs.statSync(target).mode & 0o777, 0o640);
+    assert.deepEqual(fs.readdirSync(path.dirname(target)), ["it's.txt"], "no temp file left behind");
+  });
+});
