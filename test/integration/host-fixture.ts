@@ -118,3 +118,14 @@ export function tearDownHost(f: HostFixture | undefined): void {
   attempt("temp dir", () => fs.rmSync(f.root, { recursive: true, force: true }));
   if (errors.length) throw new Error(`cleanup failed:\n${errors.join("\n")}`);
 }
+
+/**
+ * Sources an env file with bash, as `sp` and cron do, and returns the named
+ * values (NUL-separated, so any value survives).
+ */
+export function sourceEnvFile(file: string, names: string[]): Record<string, string> {
+  const r = spawnSync("bash", ["-c", 'set -eu; . "$1"; shift; for n; do printf "%s\\0" "${!n}"; done', "source-env", file, ...names], { encoding: "utf8" });
+  assert.equal(r.status, 0, `sourcing ${file}: ${r.stderr}`);
+  const values = r.stdout.split("\0").slice(0, names.length);
+  return Object.fromEntries(names.map((n, i) => [n, values[i]]));
+}

@@ -9,9 +9,8 @@ import * as net from "node:net";
 import * as path from "node:path";
 import { renderHostPackagesScript, renderHostServicesScript, renderInstallFileScript } from "../../components/render/host-setup";
 import { MARIADB_SERVER_CNF, MEMCACHED_CONF } from "../../components/render/host-services";
-import { parseEnvFile } from "../support/services";
 import { runBash, sh } from "../support/run";
-import { adminSql, assertOk, HostFixture, IT_ADMIN_USER, IT_NETWORK, runServices, setUpHost, tearDownHost } from "./host-fixture";
+import { adminSql, assertOk, HostFixture, IT_ADMIN_USER, IT_NETWORK, runServices, setUpHost, sourceEnvFile, tearDownHost } from "./host-fixture";
 
 function pidOf(name: string): string {
   return sh(`pidof ${name} || true`).trim();
@@ -59,7 +58,8 @@ describe("host setup scripts (real services)", function () {
     }
     const cnf = fs.statSync(f.adminCnf);
     assert.equal(cnf.mode & 0o777, 0o600);
-    assert.deepEqual(parseEnvFile(fs.readFileSync(path.join(f.input.configDir, "host.env"), "utf8")), {
+    const hostEnvKeys = ["SP_SITES_ROOT", "SP_CONFIG_DIR", "SP_NETWORK", "SP_PROXY_CONTAINER", "SP_STATUS_DIR", "SP_LOG_FILE"];
+    assert.deepEqual(sourceEnvFile(path.join(f.input.configDir, "host.env"), hostEnvKeys), {
       SP_SITES_ROOT: f.input.sitesRoot,
       SP_CONFIG_DIR: f.input.configDir,
       SP_NETWORK: IT_NETWORK.name,
