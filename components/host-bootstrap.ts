@@ -164,7 +164,7 @@ export class HostBootstrap extends pulumi.ComponentResource {
 
     function createAdminPassword(): pulumi.Output<string> {
       if (args.database?.external) return pulumi.secret(args.database.external.adminPassword);
-      return new random.RandomPassword(`${name}-mysql-admin-password`, { length: 32, special: false }, { parent }).result;
+      return pulumi.secret(new random.RandomPassword(`${name}-mysql-admin-password`, { length: 32, special: false }, { parent }).result);
     }
 
     function configureServices(): HostCommand {

@@ -14,6 +14,12 @@ const secretInput = z.custom<pulumi.Input<string>>(
   { message: "must be a string or a Pulumi secret" },
 );
 
+/** A secret that must not be empty: checked now when it is a plain string, when known otherwise (checkSecretNotEmpty). */
+const nonEmptySecretInput = z.custom<pulumi.Input<string>>(
+  (v) => (typeof v === "string" ? v.length > 0 : pulumi.Output.isInstance(v) || v instanceof Promise),
+  { message: "must not be empty" },
+);
+
 const dockerName = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/, {
   message: "must be a docker object name: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 63 characters",
 });
@@ -101,7 +107,7 @@ export const simpleSiteSchema = z.strictObject({
   host: z.custom<object>((v) => typeof v === "object" && v !== null, { message: "must be a HostBootstrap" }),
   name: siteName,
   image: imageRef,
-  registry: z.strictObject({ server: registryServer, username: z.string().min(1), password: secretInput }).optional(),
+  registry: z.strictObject({ server: registryServer, username: z.string().min(1), password: nonEmptySecretInput }).optional(),
   domains: z.array(domain).optional(),
   staging: z.boolean().optional(),
   port: port.optional(),

@@ -99,8 +99,8 @@ export class SimpleSite extends pulumi.ComponentResource {
     this.databaseName = dbName;
     this.dataDir = setupInput.dataDir;
 
-    const dbPassword = new random.RandomPassword(`${name}-db-password`, { length: 32, special: false }, { parent }).result;
-    const hashSalt = new random.RandomPassword(`${name}-hash-salt`, { length: 64, special: false }, { parent }).result;
+    const dbPassword = pulumi.secret(new random.RandomPassword(`${name}-db-password`, { length: 32, special: false }, { parent }).result);
+    const hashSalt = pulumi.secret(new random.RandomPassword(`${name}-hash-salt`, { length: 64, special: false }, { parent }).result);
     const setup = setUpSiteOnHost();
     const ids = setup.stdout.apply(parseIds);
     this.database = new mysql.Database(`${name}-database`, { name: dbName }, { parent, provider: host.mysql, protect: args.protect });

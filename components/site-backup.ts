@@ -99,7 +99,7 @@ export class SiteBackup extends pulumi.ComponentResource {
 
     function createPassword(): pulumi.Output<string> {
       if (args.password !== undefined) return pulumi.secret(args.password);
-      return new random.RandomPassword(`${name}-restic-password`, { length: 48, special: false }, { parent }).result;
+      return pulumi.secret(new random.RandomPassword(`${name}-restic-password`, { length: 48, special: false }, { parent }).result);
     }
 
     function writeConfig(): HostCommand {

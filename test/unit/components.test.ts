@@ -10,6 +10,13 @@ function newHost(name = "host", extra: Partial<ConstructorParameters<typeof Host
   return new HostBootstrap(name, { stagingDomain: "staging.example.com", memcached: { enabled: true }, ...extra }, { transformations: [recordGraph] });
 }
 
+/** The script inside `bash -c '<script>' name`, as the host receives it. */
+function scriptOf(invocation: string): string {
+  const m = /^bash -c '([\s\S]*)' '[^']*'$/.exec(invocation);
+  if (!m) throw new Error(`not a bash invocation: ${invocation.slice(0, 80)}`);
+  return m[1].replace(/'\\''/g, "'");
+}
+
 function graphEntry(name: string) {
   const e = graph.find((g) => g.name === name);
   if (!e) throw new Error(`${name} not in graph: ${graph.map((g) => g.name).join(", ")}`);
@@ -77,7 +84,7 @@ describe("HostBootstrap (mocks)", () => {
   it("rejects bad input before creating anything", () => {
     resetRecorded();
     assert.throws(() => new HostBootstrap("bad", { sitesRoot: "sites", network: { subnet: "10.0.0.0/33" } }),
-      /host\.sitesRoot: "sites" must be an absolute path[\s\S]*host\.network\.subnet: "10\.0\.0\.0\/33" must be an IPv4 CIDR/);
+      /host\.sitesRoot: "sites" must be an absolute path[\s\S]*host\.network\.subnet: "10\.0\.0\.0\/33" must be an IPv4 network in CIDR form/);
     assert.equal(recorded.filter((r) => r.name.startsWith("bad")).length, 0);
   });
 });
@@ -183,8 +190,8 @@ describe("SimpleSite (mocks)", () => {
     const [na, nb] = [await valueOf(a.containerName), await valueOf(b.containerName)];
     assert.notEqual(na.slice(-10), nb.slice(-10));
     await settle();
-    const route = graphEntry("a-route").resource as unknown as { stdin: pulumi.Output<string> };
-    assert.match(await valueOf(route.stdin), new RegExp(`reverse_proxy ${na}:80`));
+    assert.match(findRecorded(CMD, "a-route").inputs.stdin, new RegExp(`reverse_proxy ${na}:80`));
+    assert.match(findRecorded(CMD, "b-route").inputs.stdin, new RegExp(`reverse_proxy ${nb}:80`));
   });
 
   it("installs cron jobs that run in the site's container", async () => {
@@ -241,9 +248,9 @@ describe("SiteBackup (mocks)", () => {
     assert.match(cron, /^@hourly root .*backup.*solo/m);
     assert.match(cron, /^30 3 \* \* \* root .*prune.*solo/m);
     const final = findRecorded(CMD, "solo-final-backup").inputs;
-    assert.match(final.delete, /backup'? '?solo'? '?--final/);
+    assert.match(scriptOf(final.delete), /^'\/usr\/local\/bin\/sp' 'backup' 'solo' '--final'$/m);
     const restore = findRecorded(CMD, "solo-restore-on-create").inputs;
-    assert.match(restore.create, /restore'? '?solo'? '?--if-fresh/);
+    assert.match(scriptOf(restore.create), /^'\/usr\/local\/bin\/sp' 'restore' 'solo' '--if-fresh'$/m);
     const config = findRecorded(CMD, "solo-config").inputs;
     assert.match(config.create, /SP_TAR_DIR=.*\/var\/backups\/tar\/solo/);
     assert.match(config.create, /SP_KEEP_LAST=.*7/);
