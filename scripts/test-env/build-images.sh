@@ -1,0 +1,348 @@
+#!/usr/bin/env bash
+# Builds the local docker images the simple-paas tests use. Nothing can be
+# pulled from a registry on the test machines, so everything is made from
+# Debian packages:
+#
+#   simple-paas-test/busybox:1         Debian's static busybox, CMD busybox httpd on :80
+#   simple-paas-test/minbase:bookworm  debootstrap --variant=minbase bookworm with
+#                                      python3, python3-pymysql, caddy, curl, ca-certificates
+#   simple-paas-test/site-app:v1, :v2  test/fixtures/site-app (Python app on :8080, www-data)
+#   simple-paas-test/caddy:2.6         Debian's caddy, laid out like the official caddy:2 image
+#
+# and pushes site-app:v1/:v2 to the test registry as 127.0.0.1:5000/site-app:v1/:v2.
+# Needs dockerd and the registry (scripts/test-env/start-services.sh).
+#
+# Idempotent: an image is skipped when it exists and was built from the same
+# inputs (recorded in the label simple-paas-test.inputs); a push is skipped
+# when the registry already holds the same manifest. The debootstrap result
+# is cached as a tarball in the state dir.
+#
+# Usage: build-images.sh [--force] [--refresh-rootfs]
+#   --force           rebuild every image (the cached rootfs tarball is reused)
+#   --refresh-rootfs  also run debootstrap again
+# Environment:
+#   SP_TEST_STATE_DIR     state dir (default /var/lib/simple-paas-test)
+#   SP_TEST_DEBIAN_MIRROR mirror for debootstrap (default http://deb.debian.org/debian)
+set -euo pipefail
+
+readonly STATE_DIR="${SP_TEST_STATE_DIR:-/var/lib/simple-paas-test}"
+readonly MIRROR="${SP_TEST_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+readonly SUITE="bookworm"
+readonly MINBASE_INCLUDE="python3,python3-pymysql,caddy,curl,ca-certificates"
+readonly RECIPE="1" # bump to force every image to be rebuilt
+
+readonly IMG_BUSYBOX="simple-paas-test/busybox:1"
+readonly IMG_MINBASE="simple-paas-test/minbase:bookworm"
+readonly IMG_SITE_APP="simple-paas-test/site-app"
+readonly IMG_CADDY="simple-paas-test/caddy:2.6"
+readonly INPUTS_LABEL="simple-paas-test.inputs"
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+readonly SCRIPT_DIR
+readonly REPO_DIR="${SCRIPT_DIR}/../.."
+readonly SITE_APP_DIR="${REPO_DIR}/test/fixtures/site-app"
+
+log() { printf '[build-images] %s\n' "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+force=""
+refresh_rootfs=""
+for arg in "$@"; do
+  case "${arg}" in
+    --force) force="yes" ;;
+    --refresh-rootfs) force="yes"; refresh_rootfs="yes" ;;
+    -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown argument '${arg}' (use --force, --refresh-rootfs)" ;;
+  esac
+done
+
+[[ "$(id -u)" == "0" ]] || die "must run as root"
+for cmd in docker debootstrap tar curl flock sha256sum; do
+  command -v "${cmd}" >/dev/null 2>&1 || die "'${cmd}' not found: run scripts/test-env/install-packages.sh first"
+done
+[[ -x /bin/busybox ]] || die "/bin/busybox not found: install busybox-static"
+[[ -f "${SITE_APP_DIR}/Dockerfile" && -f "${SITE_APP_DIR}/app.py" ]] || die "missing ${SITE_APP_DIR}/{Dockerfile,app.py}"
+timeout 10 docker info >/dev/null 2>&1 || die "docker does not answer: run scripts/test-env/start-services.sh first"
+
+env_file="${STATE_DIR}/env"
+[[ -f "${env_file}" ]] || die "${env_file} missing: run scripts/test-env/start-services.sh first"
+REGISTRY=""
+REGISTRY_USER=""
+REGISTRY_PASSWORD_FILE=""
+# shellcheck source=/dev/null
+. "${env_file}"
+[[ -n "${REGISTRY}" && -n "${REGISTRY_USER}" && -r "${REGISTRY_PASSWORD_FILE}" ]] \
+  || die "${env_file} lacks REGISTRY/REGISTRY_USER/REGISTRY_PASSWORD_FILE"
+
+readonly CACHE_DIR="${STATE_DIR}/images"
+install -d -m 0755 "${CACHE_DIR}"
+exec 9>"${STATE_DIR}/.build.lock"
+flock -w 1800 9 || die "another build-images.sh still holds ${STATE_DIR}/.build.lock after 1800s"
+
+# The legacy builder uses local images for FROM without asking a registry.
+export DOCKER_BUILDKIT=0
+
+started=${SECONDS}
+TMP_DIRS=()
+cleanup() {
+  local d m
+  for d in "${TMP_DIRS[@]}"; do
+    [[ -d "${d}" ]] || continue
+    # never rm -rf through a mount debootstrap may have left behind
+    while read -r m; do
+      umount -l "${m}" 2>/dev/null || true
+    done < <(awk -v p="${d}/" 'index($2, p) == 1 { print $2 }' /proc/mounts | sort -r)
+    rm -rf --one-file-system "${d}"
+  done
+}
+trap cleanup EXIT
+# Makes a temporary directory (removed on exit) and names it in NEW_TMP.
+NEW_TMP=""
+new_tmp() {
+  NEW_TMP="$(mktemp -d "${CACHE_DIR}/tmp.XXXXXX")"
+  TMP_DIRS+=("${NEW_TMP}")
+}
+
+sha() { sha256sum | cut -c1-16; }
+
+# The inputs hash an existing image was built from ("" when there is none).
+image_inputs() {
+  docker image inspect --format "{{ index .Config.Labels \"${INPUTS_LABEL}\" }}" "$1" 2>/dev/null || true
+}
+
+# up_to_date IMAGE INPUTS: the image exists, was built from INPUTS, no --force.
+up_to_date() {
+  [[ -z "${force}" && "$(image_inputs "$1")" == "$2" ]]
+}
+
+image_id() { docker image inspect --format '{{.Id}}' "$1"; }
+
+# drop_replaced OLD_ID: removes the image a rebuild replaced, once untagged
+# (kept while a container or a child image still uses it).
+drop_replaced() {
+  local old="$1"
+  [[ -n "${old}" ]] || return 0
+  if [[ "$(docker image inspect --format '{{len .RepoTags}}' "${old}" 2>/dev/null || echo 1)" == "0" ]]; then
+    docker rmi "${old}" >/dev/null 2>&1 || true
+  fi
+}
+
+built=()
+
+# --------------------------------------------------------------------------
+# busybox: Debian's static binary + applet links, busybox httpd on :80
+
+build_busybox() {
+  local inputs root applet old_id
+  inputs="$({ echo "busybox ${RECIPE} 2"; sha256sum /bin/busybox; } | sha)"
+  if up_to_date "${IMG_BUSYBOX}" "${inputs}"; then
+    log "${IMG_BUSYBOX}: up to date"
+    return
+  fi
+  log "${IMG_BUSYBOX}: building from /bin/busybox"
+  old_id="$(image_id "${IMG_BUSYBOX}" 2>/dev/null || true)"
+  new_tmp
+  root="${NEW_TMP}/rootfs"
+  mkdir -p "${root}"/{bin,etc,root,tmp,var/www,proc,sys,dev,usr}
+  cp /bin/busybox "${root}/bin/busybox"
+  while read -r applet; do
+    [[ "${applet}" == "busybox" || -z "${applet}" ]] && continue
+    ln -sf busybox "${root}/bin/${applet}"
+  done < <("${root}/bin/busybox" --list)
+  ln -s bin "${root}/sbin"
+  ln -s ../bin "${root}/usr/bin"
+  ln -s ../bin "${root}/usr/sbin"
+  chmod 1777 "${root}/tmp"
+  chmod 0700 "${root}/root"
+  printf '%s\n' \
+    'root:x:0:0:root:/root:/bin/sh' \
+    'www-data:x:33:33:www-data:/var/www:/bin/false' \
+    'nobody:x:65534:65534:nobody:/nonexistent:/bin/false' >"${root}/etc/passwd"
+  printf '%s\n' 'root:x:0:' 'www-data:x:33:' 'nogroup:x:65534:' >"${root}/etc/group"
+  printf 'simple-paas-test busybox httpd\n' >"${root}/var/www/index.html"
+  # busybox httpd as PID 1 ignores SIGTERM (docker stop would wait 10 s):
+  # a shell with a trap in front of it exits at once.
+  local httpd_cmd="trap 'exit 0' TERM INT; /bin/busybox httpd -f -v -p 80 -h /var/www & wait"
+  tar --numeric-owner --owner=0 --group=0 -C "${root}" -c . \
+    | docker import \
+      -c 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin' \
+      -c 'EXPOSE 80' \
+      -c "LABEL ${INPUTS_LABEL}=${inputs}" \
+      -c "CMD [\"/bin/sh\", \"-c\", \"${httpd_cmd}\"]" \
+      -m "simple-paas test busybox" - "${IMG_BUSYBOX}" >/dev/null
+  drop_replaced "${old_id}"
+  built+=("${IMG_BUSYBOX}")
+}
+
+# --------------------------------------------------------------------------
+# minbase: debootstrap once, cache the rootfs tarball, docker import
+
+build_minbase() {
+  local inputs tarball rootfs t0 old_id
+  inputs="$(echo "minbase ${RECIPE} ${SUITE} ${MINBASE_INCLUDE}" | sha)"
+  if up_to_date "${IMG_MINBASE}" "${inputs}"; then
+    log "${IMG_MINBASE}: up to date"
+    return
+  fi
+  tarball="${CACHE_DIR}/minbase-${SUITE}-${inputs}.tar"
+  if [[ -n "${refresh_rootfs}" ]]; then
+    rm -f "${tarball}"
+  fi
+  if [[ ! -s "${tarball}" ]]; then
+    new_tmp
+    rootfs="${NEW_TMP}/rootfs"
+    log "${IMG_MINBASE}: debootstrap ${SUITE} from ${MIRROR} (about 2 minutes; log: ${CACHE_DIR}/debootstrap.log)"
+    t0=${SECONDS}
+    if ! timeout 1200 debootstrap --variant=minbase --include="${MINBASE_INCLUDE}" \
+      "${SUITE}" "${rootfs}" "${MIRROR}" >"${CACHE_DIR}/debootstrap.log" 2>&1 9>&-; then
+      tail -n 30 "${CACHE_DIR}/debootstrap.log" >&2 || true
+      [[ -f "${rootfs}/debootstrap/debootstrap.log" ]] && tail -n 30 "${rootfs}/debootstrap/debootstrap.log" >&2
+      die "debootstrap failed (full log: ${CACHE_DIR}/debootstrap.log)"
+    fi
+    log "${IMG_MINBASE}: debootstrap took $((SECONDS - t0))s"
+    # Slim it down like Debian's official images; no host leftovers.
+    chroot "${rootfs}" apt-get clean
+    rm -rf "${rootfs}"/var/lib/apt/lists/* "${rootfs}"/var/cache/apt/*.bin \
+      "${rootfs}"/usr/share/doc/* "${rootfs}"/usr/share/man/* "${rootfs}"/usr/share/info/* \
+      "${rootfs}"/var/log/*.log "${rootfs}"/var/log/apt/* "${rootfs}"/tmp/* "${rootfs}"/var/tmp/*
+    : >"${rootfs}/etc/resolv.conf"
+    printf 'localhost\n' >"${rootfs}/etc/hostname"
+    [[ -x "${rootfs}/usr/bin/caddy" && -x "${rootfs}/usr/bin/python3" && -x "${rootfs}/usr/bin/curl" ]] \
+      || die "debootstrap result lacks caddy, python3 or curl"
+    tar --numeric-owner -C "${rootfs}" \
+      --exclude='./proc/*' --exclude='./sys/*' --exclude='./dev/*' \
+      -cf "${tarball}.tmp" .
+    mv -f "${tarball}.tmp" "${tarball}"
+    # drop caches made from other inputs
+    find "${CACHE_DIR}" -maxdepth 1 -name "minbase-${SUITE}-*.tar" ! -name "$(basename "${tarball}")" -delete
+  else
+    log "${IMG_MINBASE}: using cached rootfs ${tarball}"
+  fi
+  old_id="$(image_id "${IMG_MINBASE}" 2>/dev/null || true)"
+  docker import \
+    -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8' \
+    -c "LABEL ${INPUTS_LABEL}=${inputs}" \
+    -c 'CMD ["/bin/bash"]' \
+    -m "simple-paas test debian ${SUITE} minbase" "${tarball}" "${IMG_MINBASE}" >/dev/null
+  drop_replaced "${old_id}"
+  built+=("${IMG_MINBASE}")
+}
+
+# --------------------------------------------------------------------------
+# site-app:v1 / :v2
+
+build_site_app() {
+  local version="$1" image="${IMG_SITE_APP}:$1" inputs old_id
+  inputs="$({
+    echo "site-app ${RECIPE} ${version}"
+    image_id "${IMG_MINBASE}"
+    cat "${SITE_APP_DIR}/Dockerfile" "${SITE_APP_DIR}/app.py"
+  } | sha)"
+  if up_to_date "${image}" "${inputs}"; then
+    log "${image}: up to date"
+    return
+  fi
+  log "${image}: docker build ${SITE_APP_DIR}"
+  old_id="$(image_id "${image}" 2>/dev/null || true)"
+  docker build --pull=false --force-rm \
+    --build-arg "BASE_IMAGE=${IMG_MINBASE}" --build-arg "VERSION=${version}" \
+    --label "${INPUTS_LABEL}=${inputs}" \
+    -t "${image}" "${SITE_APP_DIR}" >&2
+  docker tag "${image}" "${REGISTRY}/site-app:${version}"
+  drop_replaced "${old_id}"
+  built+=("${image}")
+}
+
+# --------------------------------------------------------------------------
+# caddy:2.6 like the official caddy:2 image (config /etc/caddy/Caddyfile, state /data)
+
+caddy_dockerfile() {
+  cat <<EOF
+FROM ${IMG_MINBASE}
+ENV XDG_DATA_HOME=/data XDG_CONFIG_HOME=/config
+RUN mkdir -p /data/caddy /config/caddy /etc/caddy /usr/share/caddy /srv \\
+ && test -f /etc/caddy/Caddyfile \\
+ && caddy version
+LABEL org.opencontainers.image.title="simple-paas test caddy (Debian's caddy, laid out like caddy:2)"
+EXPOSE 80 443 443/udp 2019
+WORKDIR /srv
+CMD ["caddy", "run", "--config", "/etc/caddy/Caddyfile", "--adapter", "caddyfile"]
+EOF
+}
+
+build_caddy() {
+  local inputs old_id
+  inputs="$({
+    echo "caddy ${RECIPE}"
+    image_id "${IMG_MINBASE}"
+    caddy_dockerfile
+  } | sha)"
+  if up_to_date "${IMG_CADDY}" "${inputs}"; then
+    log "${IMG_CADDY}: up to date"
+    return
+  fi
+  log "${IMG_CADDY}: docker build"
+  old_id="$(image_id "${IMG_CADDY}" 2>/dev/null || true)"
+  caddy_dockerfile | docker build --pull=false --force-rm \
+    --label "${INPUTS_LABEL}=${inputs}" -t "${IMG_CADDY}" - >&2
+  drop_replaced "${old_id}"
+  built+=("${IMG_CADDY}")
+}
+
+# --------------------------------------------------------------------------
+# push site-app to the test registry
+
+# Digest of REPO:TAG in the registry ("" when absent).
+remote_digest() {
+  printf 'user = "%s:%s"\n' "${REGISTRY_USER}" "$(cat "${REGISTRY_PASSWORD_FILE}")" \
+    | curl -sS -K - --max-time 10 -o /dev/null -D - \
+      -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
+      -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+      --head "http://${REGISTRY}/v2/$1/manifests/$2" 2>/dev/null \
+    | tr -d '\r' | awk -F': ' 'tolower($1) == "docker-content-digest" { print $2 }' || true
+}
+
+push_site_app() {
+  local to_push=() version target digest repo_digests cfg rc=0
+  for version in v1 v2; do
+    target="${REGISTRY}/site-app:${version}"
+    docker tag "${IMG_SITE_APP}:${version}" "${target}"
+    digest="$(remote_digest site-app "${version}")"
+    repo_digests="$(docker image inspect --format '{{range .RepoDigests}}{{println .}}{{end}}' "${target}")"
+    if [[ -n "${digest}" ]] && grep -qxF "${REGISTRY}/site-app@${digest}" <<<"${repo_digests}"; then
+      log "${target}: already in the registry (${digest})"
+    else
+      to_push+=("${target}")
+    fi
+  done
+  [[ "${#to_push[@]}" -gt 0 ]] || return 0
+  # A throwaway client config: the caller's ~/.docker/config.json stays as it was.
+  new_tmp
+  cfg="${NEW_TMP}"
+  DOCKER_CONFIG="${cfg}" timeout 30 docker login "${REGISTRY}" --username "${REGISTRY_USER}" \
+    --password-stdin <"${REGISTRY_PASSWORD_FILE}" >&2 || die "docker login ${REGISTRY} failed"
+  for target in "${to_push[@]}"; do
+    log "${target}: docker push"
+    if ! DOCKER_CONFIG="${cfg}" timeout 300 docker push "${target}" >&2; then
+      rc=1
+      break
+    fi
+  done
+  DOCKER_CONFIG="${cfg}" docker logout "${REGISTRY}" >&2 || true
+  ((rc == 0)) || die "docker push ${target} failed"
+}
+
+# --------------------------------------------------------------------------
+
+build_busybox
+build_minbase
+build_site_app v1
+build_site_app v2
+build_caddy
+push_site_app
+
+log "done in $((SECONDS - started))s; built: ${built[*]:-nothing}"
+for image in "${IMG_BUSYBOX}" "${IMG_MINBASE}" "${IMG_SITE_APP}:v1" "${IMG_SITE_APP}:v2" "${IMG_CADDY}" \
+  "${REGISTRY}/site-app:v1" "${REGISTRY}/site-app:v2"; do
+  printf '%-40s %s\n' "${image}" "$(docker image ls --format '{{.Size}}' "${image}")"
+done
