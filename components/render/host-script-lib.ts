@@ -118,14 +118,18 @@ sp_is_systemd() { [ "$(cat /proc/1/comm 2>/dev/null || true)" = systemd ]; }
 
 # sp_service start|restart NAME [ARGS for the direct start...]
 sp_service() {
-  local action="$1" name="$2" unit exe
+  local action="$1" name="$2" unit exe pidfile
   shift 2
-  local -a args=("$@")
+  local -a args=("$@") makepid=()
+  # Processes are matched by pid file *and* executable: matching by the
+  # executable alone would also stop (or count as running) the same binary
+  # inside containers or a second instance. docker, MariaDB and cron write
+  # their own pid files; memcached gets one from start-stop-daemon.
   case "$name" in
-    docker) unit=docker.service; exe=/usr/sbin/dockerd ;; # starts its own containerd without systemd
-    mariadb) unit=mariadb.service; exe=/usr/sbin/mariadbd; args=(--user=mysql) ;;
-    cron) unit=cron.service; exe=/usr/sbin/cron; args=(-f) ;;
-    memcached) unit=memcached.service; exe=/usr/bin/memcached ;;
+    docker) unit=docker.service; exe=/usr/sbin/dockerd; pidfile=/var/run/docker.pid ;; # starts its own containerd without systemd
+    mariadb) unit=mariadb.service; exe=/usr/sbin/mariadbd; pidfile=/run/mysqld/mysqld.pid; args=(--user=mysql --pid-file=/run/mysqld/mysqld.pid) ;;
+    cron) unit=cron.service; exe=/usr/sbin/cron; pidfile=/var/run/crond.pid; args=(-f) ;;
+    memcached) unit=memcached.service; exe=/usr/bin/memcached; pidfile=/run/simple-paas-memcached.pid; makepid=(--make-pidfile) ;;
     *) sp_die "unknown service $name" ;;
   esac
   if [ "$action" = restart ]; then sp_log "restarting $name"; else sp_log "ensuring $name runs"; fi
@@ -139,7 +143,7 @@ sp_service() {
     return 0
   fi
   if [ "$action" = restart ]; then
-    start-stop-daemon --stop --oknodo --retry TERM/120 --exec "$exe"
+    start-stop-daemon --stop --oknodo --retry TERM/120 --pidfile "$pidfile" --exec "$exe"
   fi
   if [ "$name" = mariadb ]; then install -d -o mysql -g root -m 0755 /run/mysqld; fi
   # Without an init nothing may have mounted the cgroup hierarchies dockerd needs.
@@ -147,8 +151,8 @@ sp_service() {
     cgroupfs-mount
   fi
   install -d -m 0755 ${shellQuote(DAEMON_LOG_DIR)}
-  start-stop-daemon --start --oknodo --background --output ${shellQuote(DAEMON_LOG_DIR)}"/$name.log" \\
-    --exec "$exe" -- "\${args[@]}" 3>&-
+  start-stop-daemon --start --oknodo --background "\${makepid[@]}" --pidfile "$pidfile" \\
+    --output ${shellQuote(DAEMON_LOG_DIR)}"/$name.log" --exec "$exe" -- "\${args[@]}" 3>&-
 }
 
 # sp_wait LABEL SECONDS COMMAND...: bounded wait until COMMAND succeeds.

@@ -12,8 +12,18 @@ import { MARIADB_SERVER_CNF, MEMCACHED_CONF } from "../../components/render/host
 import { runBash, sh } from "../support/run";
 import { adminSql, assertOk, HostFixture, IT_ADMIN_USER, IT_NETWORK, runServices, setUpHost, sourceEnvFile, tearDownHost } from "./host-fixture";
 
+/** The host daemon's pid from its pid file: other instances of the same binary (tests, containers) don't count. */
+const PID_FILES: Record<string, string> = {
+  dockerd: "/var/run/docker.pid",
+  mariadbd: "/run/mysqld/mysqld.pid",
+  memcached: "/run/simple-paas-memcached.pid",
+};
 function pidOf(name: string): string {
-  return sh(`pidof ${name} || true`).trim();
+  const file = PID_FILES[name];
+  if (!file) throw new Error(`no pid file known for ${name}`);
+  const pid = fs.existsSync(file) ? fs.readFileSync(file, "utf8").trim() : "";
+  assert.ok(pid !== "" && fs.existsSync(`/proc/${pid}`), `${name} runs (pid file ${file}: ${JSON.stringify(pid)})`);
+  return pid;
 }
 
 function mtimes(files: string[]): Record<string, number> {

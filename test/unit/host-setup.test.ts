@@ -98,8 +98,10 @@ describe("host setup scripts (rendering)", () => {
     const script = renderHostPackagesScript(hostInput());
     assert.match(script, /sp_is_systemd\(\) \{ \[ "\$\(cat \/proc\/1\/comm 2>\/dev\/null \|\| true\)" = systemd \]; \}/);
     assert.match(script, /systemctl enable --quiet --now "\$unit"/);
-    assert.match(script, /start-stop-daemon --start --oknodo --background --output '\/var\/log\/simple-paas'"\/\$name\.log"/);
-    assert.match(script, /mariadb\) unit=mariadb\.service; exe=\/usr\/sbin\/mariadbd; args=\(--user=mysql\)/);
+    assert.match(script, /start-stop-daemon --start --oknodo --background "\$\{makepid\[@\]\}" --pidfile "\$pidfile" \\\n\s+--output '\/var\/log\/simple-paas'"\/\$name\.log"/);
+    // Matched by pid file and executable, never by the executable alone (containers run the same binaries).
+    assert.match(script, /start-stop-daemon --stop --oknodo --retry TERM\/120 --pidfile "\$pidfile" --exec "\$exe"/);
+    assert.match(script, /mariadb\) unit=mariadb\.service; exe=\/usr\/sbin\/mariadbd; pidfile=\/run\/mysqld\/mysqld\.pid; args=\(--user=mysql --pid-file=\/run\/mysqld\/mysqld\.pid\)/);
   });
 
   it("local mode: binds MariaDB to loopback and the gateway, sets up the admin account over the socket", () => {
