@@ -9,7 +9,6 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { sh } from "../support/run";
 
-const repoRoot = path.resolve(__dirname, "..", "..");
 
 const CONSUMER = `
 const pulumi = require("@pulumi/pulumi");

@@ -4,7 +4,7 @@
  * backend in a temp dir, the passphrase secrets provider, no update checks,
  * no plugin downloads.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -47,9 +47,11 @@ export interface EngineResult {
 export class TestProject {
   readonly dir: string;
   readonly env: NodeJS.ProcessEnv;
+  readonly stack: string;
 
   constructor(name: string, files: Record<string, string>, opts: { dir?: string; stack?: string } = {}) {
     this.dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), `sp-e2e-${name}-`));
+    this.stack = opts.stack ?? "test";
     const state = path.join(this.dir, ".state");
     fs.mkdirSync(state, { recursive: true });
     this.env = { ...ensureEngine(), PULUMI_BACKEND_URL: `file://${state}`, PULUMI_HOME: ensureEngine().PULUMI_HOME };
@@ -60,7 +62,7 @@ export class TestProject {
     if (!fs.existsSync(path.join(this.dir, "node_modules"))) {
       fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(this.dir, "node_modules"));
     }
-    this.mustRun(["stack", "init", opts.stack ?? "test"]);
+    this.mustRun(["stack", "init", this.stack]);
   }
 
   run(args: string[], timeoutMs = 20 * 60_000): EngineResult {
@@ -69,6 +71,20 @@ export class TestProject {
     });
     if (r.error) throw r.error;
     return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  /** Like run, without blocking the event loop (for tests that do other work meanwhile). */
+  runAsync(args: string[], timeoutMs = 20 * 60_000): Promise<EngineResult> {
+    return new Promise((resolve, reject) => {
+      const child = spawn("pulumi", [...args, "--non-interactive"], { cwd: this.dir, env: this.env });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (c) => { stdout += c; });
+      child.stderr.on("data", (c) => { stderr += c; });
+      const timer = setTimeout(() => child.kill("SIGTERM"), timeoutMs);
+      child.on("error", reject);
+      child.on("close", (code) => { clearTimeout(timer); resolve({ status: code ?? -1, stdout, stderr }); });
+    });
   }
 
   mustRun(args: string[], timeoutMs?: number): string {
