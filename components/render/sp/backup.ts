@@ -51,7 +51,7 @@ run_per_site() {
 }
 
 record_timeout() {
-  local SP_SITE="$2" msg="timed out after \${SP_BACKUP_TIMEOUT}s"
+  local EV_SITE="$2" msg="timed out after \${SP_BACKUP_TIMEOUT}s"
   if [[ "$1" == backup ]]; then write_backup_status failed "" "$msg"; fi
   log_event "$1" failed "$msg"
 }
@@ -89,12 +89,14 @@ backup_one() {
   local kind="$2" tag tag_args=() tar_note=""
   [[ "$kind" =~ ^(manual|scheduled|final)$ ]] || usage_error "_backup-one: bad kind '$kind'"
   load_host
+  check_site_name "$1"
+  # First, so that even a broken site config shows up as a failed backup.
+  begin_event backup "$1"
   load_site "$1"
   load_backup
   shift 2
   for tag in "$@"; do tag_args+=(--tag "$tag"); done
   lock_site
-  begin_event backup
   dump_database
   restic_backup "$kind" "\${tag_args[@]}"
   if [[ -n "\${SP_TAR_DIR:-}" ]]; then
@@ -201,8 +203,11 @@ cmd_prune() {
 prune_one() {
   local keep=() name var value
   load_host
+  check_site_name "$1"
+  begin_event prune "$1"
   load_site "$1"
   load_backup
+  lock_site
   for name in last hourly daily weekly monthly yearly; do
     var="SP_KEEP_\${name^^}"
     value="\${!var:-0}"
@@ -211,8 +216,6 @@ prune_one() {
   done
   # Without a keep rule, --keep-tag alone would forget every scheduled snapshot.
   (( \${#keep[@]} )) || die "every SP_KEEP_* of '$SP_SITE' is 0: refusing to prune"
-  lock_site
-  begin_event prune
   check_repo
   if [[ "$REPO_STATE" == missing ]]; then
     log_event prune ok "no repository yet: nothing to prune"

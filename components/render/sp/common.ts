@@ -14,6 +14,7 @@ readonly MYSQL_CNF="$CONF_DIR/mysql-admin.cnf"
 FAIL_MSG=""      # reason of the failure, set by die, recorded by on_exit
 USAGE_ERROR=0
 EV_ACTION=""     # backup|prune|restore while one runs: on_exit records a failure
+EV_SITE=""       # the site of that event
 EV_DONE=0
 CLEANUP_PATHS=() # temp files and dirs, removed on exit
 STOPPED=()       # containers a restore stopped: started again on exit
@@ -57,8 +58,11 @@ trap 'exit 129' HUP
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# begin_event ACTION SITE: from here on, leaving without EV_DONE=1 is
+# recorded as a failure of ACTION (status file, log line).
 begin_event() {
   EV_ACTION="$1"
+  EV_SITE="$2"
   EV_DONE=0
   WORK="$(mktemp -d)"
   CLEANUP_PATHS+=("$WORK")
@@ -188,7 +192,7 @@ env_line() {
 }
 
 write_backup_status() {
-  local file="$SP_STATUS_DIR/$SP_SITE" tmp
+  local file="$SP_STATUS_DIR/$EV_SITE" tmp
   mkdir -p -- "$SP_STATUS_DIR"
   tmp="$(mktemp "$file.XXXXXX")"
   {
@@ -205,7 +209,7 @@ write_backup_status() {
 # very file (cron appends sp's output to it).
 log_event() {
   local line
-  line="$(date -u +%Y-%m-%dT%H:%M:%SZ) site=$SP_SITE action=$1 result=$2 $3"
+  line="$(date -u +%Y-%m-%dT%H:%M:%SZ) site=$EV_SITE action=$1 result=$2 $3"
   line="\${line//$'\\n'/ }"
   mkdir -p -- "$(dirname -- "$SP_LOG_FILE")"
   printf '%s\\n' "$line" >>"$SP_LOG_FILE"

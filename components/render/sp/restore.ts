@@ -183,7 +183,7 @@ cmd_restore() {
   if (( ! yes )) && site_has_data; then
     usage_error "restore: '$site' has files in public/ private/ sql/ or tables in $SP_DB_NAME, which the restore replaces: add --yes"
   fi
-  begin_event restore
+  begin_event restore "$SP_SITE"
   check_repo
   [[ "$REPO_STATE" == ok ]] || die "there is no restic repository at $SP_RESTIC_REPOSITORY"
   resolve_snapshot "$spec"
@@ -205,7 +205,7 @@ restore_if_fresh() {
   load_backup
   require_data_dir
   lock_site
-  begin_event restore
+  begin_event restore "$SP_SITE"
   if ! data_has_files; then files=1; fi
   count_db_tables
   if (( DB_TABLES == 0 )); then db=1; fi
@@ -261,7 +261,7 @@ cmd_tar_restore() {
   if (( ! yes )) && site_has_data; then
     usage_error "tar-restore: '$site' has files in public/ private/ sql/ or tables in $SP_DB_NAME, which the restore replaces: add --yes"
   fi
-  begin_event restore
+  begin_event restore "$SP_SITE"
   make_stage
   tar -xzf "$archive" -C "$STAGE/new" --no-same-owner || die "cannot extract $archive; nothing was changed"
   apply_restore "$STAGE/new" 1 1
