@@ -1,0 +1,364 @@
+/**
+ * Executes the very `sp` text renderSpCommand returns against a real
+ * MariaDB and real restic repositories. MariaDB is a private instance
+ * (own datadir, socket and loopback port, started like the host's), so
+ * stopping it for the outage case and creating users never touches the
+ * shared server other tests use. docker is a logging stand-in (see
+ * DOCKER_STUB): the real container paths are covered by the e2e tests.
+ */
+import * as assert from "node:assert/strict";
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as path from "node:path";
+import { renderSpCommand } from "../../components/render/sp-command";
+import { renderEnvFile } from "../../components/render/shell";
+import { runBash, sh, type RunResult } from "../support/run";
+
+const DOCKER_STUB = `#!/bin/bash
+# Test stand-in for docker. $SP_DOCKER_STUB/containers: "site id name state
+# health" lines, newest first. Every call is appended to $SP_DOCKER_STUB/calls.
+set -euo pipefail
+stub="$SP_DOCKER_STUB"
+printf '%s\\n' "$*" >>"$stub/calls"
+cmd="$1"; shift
+touch "$stub/containers"
+case "$cmd" in
+  info) exit 0 ;;
+  ps)
+    all=0 quiet=0 site=""
+    while (( $# )); do
+      case "$1" in -a) all=1 ;; -q) quiet=1 ;; --filter) site="\${2#label=simple-paas.site=}"; shift ;; --format) shift ;; esac
+      shift
+    done
+    while read -r s id name state health; do
+      if [[ "$s" != "$site" ]] || { (( ! all )) && [[ "$state" != running ]]; }; then continue; fi
+      if (( quiet )); then echo "$id"; else echo "$name $state"; fi
+    done <"$stub/containers" ;;
+  inspect) awk -v id="\${!#}" '$2 == id { print "/" $3, $4, $5 }' "$stub/containers" ;;
+  exec) while [[ "$1" == -* ]]; do shift; done; shift; exec "$@" ;;
+  stop | start) printf '%s\\n' "$@" ;;
+  logs) echo "logs $*" ;;
+  *) echo "stub docker: $cmd not supported" >&2; exit 1 ;;
+esac
+`;
+
+const rand = crypto.randomBytes(3).toString("hex");
+const A = `alpha-${rand}`; // broken on purpose (wrong restic password): sorts first for --all
+const B = `blog-${rand}`;
+const S = `spare-${rand}`; // never backed up
+const db = (site: string) => site.replace(/-/g, "_");
+
+describe("sp backup, prune and restore (real MariaDB and restic)", function () {
+  this.timeout(10 * 60_000);
+  let tmp: string;
+  let sock: string;
+  let port: number;
+  let sp: string;
+  let env: NodeJS.ProcessEnv;
+  const secret = `restic-env-secret-${rand}`;
+  const dir = (...p: string[]) => path.join(tmp, ...p);
+  const data = (site: string, ...p: string[]) => dir("sites", site, "data", ...p);
+  const run = (...args: string[]): RunResult => runBash(sp, { args, env, timeoutMs: 5 * 60_000 });
+  const ok = (...args: string[]): RunResult => {
+    const r = run(...args);
+    assert.equal(r.status, 0, `sp ${args.join(" ")} exited ${r.status}\n${r.stderr}`);
+    assert.doesNotMatch(r.stdout + r.stderr, new RegExp(secret), "restic.env must never be printed");
+    return r;
+  };
+  const sql = (query: string, database = "") =>
+    sh(`mariadb --no-defaults --socket=${sock} -uroot -N -B -e ${JSON.stringify(query)} ${database}`);
+  const rows = (site: string) => sql("SELECT id, title, HEX(body) FROM posts ORDER BY id", db(site));
+  const startMariadb = () => {
+    sh(`start-stop-daemon --start --oknodo --background --pidfile ${dir("mysql-run", "pid")} --exec /usr/sbin/mariadbd -- ` +
+      `--no-defaults --user=mysql --datadir=${dir("mysql")} --socket=${sock} --port=${port} --bind-address=127.0.0.1 ` +
+      `--pid-file=${dir("mysql-run", "pid")} --skip-log-bin --log-error=${dir("mysql-run", "err.log")}`);
+    sh(`for i in $(seq 1 120); do mysqladmin --no-defaults --socket=${sock} ping >/dev/null 2>&1 && exit 0; sleep 0.5; done; cat ${dir("mysql-run", "err.log")} >&2; exit 1`);
+  };
+  const resticEnv = (site: string) => ({
+    ...process.env, RESTIC_REPOSITORY: dir("repos", site), RESTIC_PASSWORD_FILE: dir("conf", "sites", site, "backup", "restic_pass"),
+    RESTIC_CACHE_DIR: dir("cache"),
+  });
+  const snapshots = (site: string): { short_id: string; tags: string[] }[] =>
+    JSON.parse(sh("restic snapshots --json", { env: resticEnv(site) }));
+  const status = (site: string) => sh(`. ${dir("status", site)}; printf '%s|%s|%s' "$SP_LAST_BACKUP_RESULT" "$SP_LAST_BACKUP_SNAPSHOT" "$SP_LAST_BACKUP_MESSAGE"`).split("|");
+  /** "sha256  path" of every file in public/ private/ sql/ but cache contents (never backed up). */
+  const tree = (site: string) =>
+    sh(`cd ${data(site)} && find public private sql -type f ! -path public/cache/page -print0 | sort -z | xargs -0r sha256sum`);
+  const change = (site: string) => {
+    fs.writeFileSync(data(site, "public", "index.html"), `changed ${Math.random()}`);
+    fs.writeFileSync(data(site, "public", "added.txt"), "added");
+    fs.rmSync(data(site, "private", "it's a key"), { force: true });
+    sql(`UPDATE posts SET title = 'changed' WHERE id = 1; INSERT INTO posts VALUES (${Date.now() % 100000 + 10}, 'new', NULL); DELETE FROM posts WHERE id = 2`, db(site));
+  };
+
+  function makeSite(site: string, opts: { tar?: boolean; keepLast?: number }) {
+    const user = `sp-${site}`;
+    sh(`groupadd --system ${user} && useradd --system --no-create-home --gid ${user} --shell /usr/sbin/nologin ${user}`);
+    sh(`install -d -m 0750 -g ${user} ${dir("sites", site)} && install -d -m 2770 -o ${user} -g ${user} ${data(site)} ` +
+      ["public", "private", "sql", "tmp"].map((d) => data(site, d)).join(" "));
+    const conf = dir("conf", "sites", site);
+    fs.mkdirSync(path.join(conf, "backup"), { recursive: true, mode: 0o700 });
+    fs.writeFileSync(path.join(conf, "site.env"), renderEnvFile({ SP_SITE: site, SP_DATA_DIR: data(site), SP_DB_NAME: db(site), SP_DB_USER: db(site), SP_USER: user, SP_GROUP: user }), { mode: 0o600 });
+    fs.writeFileSync(path.join(conf, "backup", "backup.env"), renderEnvFile({
+      SP_RESTIC_REPOSITORY: dir("repos", site), SP_KEEP_LAST: opts.keepLast ?? 3, SP_KEEP_HOURLY: 0, SP_KEEP_DAILY: 7,
+      SP_KEEP_WEEKLY: 0, SP_KEEP_MONTHLY: 0, SP_KEEP_YEARLY: 0, SP_TAR_DIR: opts.tar ? dir("tar") : "", SP_TAR_KEEP: 2,
+    }), { mode: 0o600 });
+    fs.writeFileSync(path.join(conf, "backup", "restic_pass"), crypto.randomBytes(24).toString("hex"), { mode: 0o600 });
+    fs.writeFileSync(path.join(conf, "backup", "restic.env"), `export RESTIC_CACHE_DIR='${dir("cache")}'\nexport SP_TEST_SECRET='${secret}'\n`, { mode: 0o600 });
+    const pw = crypto.randomBytes(12).toString("hex");
+    sql(`CREATE DATABASE ${db(site)} CHARACTER SET latin1 COLLATE latin1_swedish_ci; ` +
+      `CREATE USER '${db(site)}'@'127.0.0.1' IDENTIFIED BY '${pw}'; GRANT ALL ON ${db(site)}.* TO '${db(site)}'@'127.0.0.1'; ` +
+      `CREATE TABLE ${db(site)}.posts (id INT PRIMARY KEY, title VARCHAR(100), body BLOB); ` +
+      `INSERT INTO ${db(site)}.posts VALUES (1, 'hello', NULL), (2, 'it''s', UNHEX('00FF0A27')); ` +
+      `CREATE PROCEDURE ${db(site)}.post_count() SELECT COUNT(*) FROM ${db(site)}.posts`);
+    fs.writeFileSync(path.join(conf, "db_pass"), pw);
+    fs.writeFileSync(data(site, "public", "index.html"), "<h1>hello</h1>");
+    fs.writeFileSync(data(site, "public", "logo.bin"), crypto.randomBytes(4096));
+    fs.writeFileSync(data(site, "private", "it's a key"), "k");
+    fs.writeFileSync(data(site, "tmp", "session"), "scratch");
+    fs.mkdirSync(data(site, "public", "cache"));
+    fs.writeFileSync(data(site, "public", "cache", "CACHEDIR.TAG"), "Signature: 8a477f597d28d172789f06886806bc55\n");
+    fs.writeFileSync(data(site, "public", "cache", "page"), "cached");
+    sh(`chown -R ${user}:${user} ${data(site)}`);
+  }
+
+  before(async () => {
+    for (const bin of ["mariadbd", "mariadb-install-db", "restic", "flock"]) {
+      sh(`command -v ${bin} || test -x /usr/sbin/${bin} || { echo "${bin} missing: run scripts/test-env/install-packages.sh" >&2; exit 1; }`);
+    }
+    tmp = fs.mkdtempSync("/tmp/sp-backup-test-");
+    fs.chmodSync(tmp, 0o755); // mariadbd runs as mysql
+    sock = dir("mysql-run", "sock");
+    port = await new Promise<number>((resolve) => {
+      const srv = net.createServer().listen(0, "127.0.0.1", () => {
+        const p = (srv.address() as net.AddressInfo).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    sh(`install -d -o mysql -g mysql -m 0750 ${dir("mysql")} ${dir("mysql-run")} && mariadb-install-db --no-defaults --user=mysql --datadir=${dir("mysql")} --auth-root-authentication-method=socket >/dev/null`);
+    startMariadb();
+    const adminPw = crypto.randomBytes(16).toString("hex");
+    sql(`CREATE USER 'spadmin'@'127.0.0.1' IDENTIFIED BY '${adminPw}'; GRANT ALL ON *.* TO 'spadmin'@'127.0.0.1' WITH GRANT OPTION`);
+    fs.mkdirSync(dir("conf", "sites"), { recursive: true });
+    fs.writeFileSync(dir("conf", "mysql-admin.cnf"), `[client]\nuser=spadmin\npassword=${adminPw}\nhost=127.0.0.1\nport=${port}\n`, { mode: 0o600 });
+    fs.writeFileSync(dir("conf", "host.env"), renderEnvFile({
+      SP_SITES_ROOT: dir("sites"), SP_CONFIG_DIR: dir("conf"), SP_NETWORK: "simple-paas", SP_PROXY_CONTAINER: "simple-paas-proxy",
+      SP_STATUS_DIR: dir("status"), SP_LOG_FILE: dir("log", "backup.log"),
+    }));
+    fs.mkdirSync(dir("bin"));
+    fs.mkdirSync(dir("docker"));
+    fs.writeFileSync(dir("bin", "docker"), DOCKER_STUB, { mode: 0o755 });
+    env = { ...process.env, PATH: `${dir("bin")}:${process.env.PATH}`, SP_DOCKER_STUB: dir("docker") };
+    sp = renderSpCommand({ configDir: dir("conf") });
+    makeSite(A, {});
+    makeSite(B, { tar: true, keepLast: 1 });
+    makeSite(S, {});
+    // alpha's repository exists, but with another password than alpha's restic_pass.
+    fs.writeFileSync(dir("other-pass"), "not alpha's password");
+    sh("restic init", { env: { ...resticEnv(A), RESTIC_PASSWORD_FILE: dir("other-pass") } });
+  });
+
+  after(() => {
+    if (!tmp) return;
+    runBash(`mysqladmin --no-defaults --socket=${sock} shutdown 2>/dev/null || true`);
+    for (const site of [A, B, S]) runBash(`userdel sp-${site} 2>/dev/null; groupdel sp-${site} 2>/dev/null; true`);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  let first = ""; // snapshot of the first backup of B
+  let firstTree = "";
+  let firstRows = "";
+
+  it("backs up the dump and the files (not tmp/, not caches) and records ok with the snapshot id", () => {
+    const r = ok("backup", B);
+    const snaps = snapshots(B);
+    assert.equal(snaps.length, 1);
+    first = snaps[0].short_id;
+    assert.deepEqual(snaps[0].tags, [`site=${B}`, "kind=manual"]);
+    const files = sh("restic ls latest", { env: resticEnv(B) }).split("\n");
+    for (const f of [`/sql/${db(B)}.sql`, "/public/index.html", "/public/logo.bin", "/private/it's a key", "/public/cache/CACHEDIR.TAG"]) {
+      assert.ok(files.includes(f), `${f} in the snapshot`);
+    }
+    assert.ok(!files.some((f) => f.startsWith("/tmp") || f === "/public/cache/page" || f.includes(".sp-tmp.")), files.join("\n"));
+    const dump = fs.readFileSync(data(B, "sql", `${db(B)}.sql`), "utf8");
+    assert.match(dump, /CREATE TABLE `posts`/);
+    assert.match(dump, /PROCEDURE `post_count`/);
+    assert.doesNotMatch(dump, /CREATE DATABASE/);
+    assert.equal(sh(`stat -c '%U %a' ${data(B, "sql", `${db(B)}.sql`)}`).trim(), `sp-${B} 640`);
+    assert.deepEqual(status(B), ["ok", first, `kind=manual snapshot=${first} archive=${fs.readdirSync(dir("tar")).map((f) => dir("tar", f))[0]}`]);
+    assert.match(fs.readFileSync(dir("log", "backup.log"), "utf8"), new RegExp(`site=${B} action=backup result=ok kind=manual snapshot=${first}`));
+    assert.match(r.stderr, /creating the restic repository/);
+    firstTree = tree(B);
+    firstRows = rows(B);
+  });
+
+  it("restores the latest snapshot: same file hashes, same rows, tmp/ kept, ownership and grants intact", () => {
+    change(B);
+    fs.writeFileSync(data(B, "tmp", "upload"), "in flight");
+    const refused = run("restore", B);
+    assert.equal(refused.status, 2);
+    assert.match(refused.stderr, /add --yes/);
+    assert.notEqual(tree(B), firstTree, "nothing restored without --yes");
+    ok("restore", B, "--yes");
+    assert.equal(tree(B), firstTree);
+    assert.equal(rows(B), firstRows);
+    assert.equal(fs.readFileSync(data(B, "tmp", "upload"), "utf8"), "in flight");
+    assert.ok(!fs.existsSync(data(B, "public", "cache", "page")), "cache contents are not backed up");
+    assert.equal(sh(`find ${data(B, "public")} ${data(B, "private")} ${data(B, "sql")} ! -user sp-${B} | wc -l`).trim(), "0");
+    assert.equal(sh(`stat -c %a ${data(B, "public")}`).trim(), "2770");
+    assert.match(sql(`SHOW CREATE DATABASE ${db(B)}`), /latin1_swedish_ci/);
+    const pw = fs.readFileSync(dir("conf", "sites", B, "db_pass"), "utf8");
+    assert.equal(sh(`mariadb --no-defaults -h127.0.0.1 -P${port} -u${db(B)} -p${pw} -N -B -e 'CALL post_count()' ${db(B)}`).trim(), "2");
+    assert.equal(sh(`ls -a ${dir("sites", B)}`).includes(".sp-restore"), false, "staging dir removed");
+  });
+
+  it("restores a chosen older snapshot", () => {
+    change(B);
+    ok("backup", B, "--scheduled");
+    const secondTree = tree(B);
+    const secondRows = rows(B);
+    const second = snapshots(B)[1].short_id;
+    change(B);
+    ok("restore", B, first, "--yes");
+    assert.equal(tree(B), firstTree);
+    assert.equal(rows(B), firstRows);
+    ok("restore", B, second, "--yes");
+    assert.equal(tree(B), secondTree);
+    assert.equal(rows(B), secondRows);
+  });
+
+  it("fails a backup when MariaDB is down: exit 1, logged, status failed, no new snapshot, old dump kept", () => {
+    const before = snapshots(B).length;
+    const dumpBefore = fs.readFileSync(data(B, "sql", `${db(B)}.sql`));
+    sh(`mysqladmin --no-defaults --socket=${sock} shutdown`);
+    try {
+      const r = run("backup", B);
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, /database dump failed/);
+      const [result, snap, message] = status(B);
+      assert.deepEqual([result, snap], ["failed", ""]);
+      assert.match(message, /database dump failed .*connect/);
+      assert.match(fs.readFileSync(dir("log", "backup.log"), "utf8"), new RegExp(`site=${B} action=backup result=failed database dump failed`));
+      assert.equal(snapshots(B).length, before);
+      assert.deepEqual(fs.readFileSync(data(B, "sql", `${db(B)}.sql`)), dumpBefore);
+      assert.deepEqual(fs.readdirSync(data(B, "sql")), [`${db(B)}.sql`], "no temp dump left");
+    } finally {
+      startMariadb();
+    }
+    const st = run("status", B);
+    assert.equal(st.status, 1);
+    assert.match(st.stdout, /result=failed/);
+    assert.match(st.stdout, /last backup failed: database dump failed/);
+  });
+
+  it("fails a backup that outlives SP_BACKUP_TIMEOUT, and one that cannot get the site's lock", () => {
+    fs.writeFileSync(dir("bin", "mariadb-dump"), "#!/bin/sh\nsleep 60\n", { mode: 0o755 });
+    try {
+      const r = runBash(sp, { args: ["backup", B], env: { ...env, SP_BACKUP_TIMEOUT: "2" } });
+      assert.equal(r.status, 1);
+      assert.deepEqual(status(B).slice(0, 2), ["failed", ""]);
+      assert.match(status(B)[2], /timed out after 2s/);
+    } finally {
+      fs.rmSync(dir("bin", "mariadb-dump"));
+    }
+    // The lock held by someone else (cron's backup) for longer than SP_LOCK_WAIT.
+    fs.writeFileSync(dir("sp"), sp);
+    const r = runBash(`flock ${dir("status", `${B}.lock`)} bash ${dir("sp")} backup ${B}`, { env: { ...env, SP_LOCK_WAIT: "1" } });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /gave up waiting for the lock/);
+    assert.match(status(B)[2], /gave up waiting for the lock/);
+  });
+
+  it("prunes by retention but keeps manual and final snapshots, then checks", () => {
+    ok("backup", B, "--final");
+    ok("backup", B, "--scheduled");
+    ok("backup", B, "--scheduled", "--tag", "nightly");
+    const before = snapshots(B);
+    ok("prune", B);
+    const after = snapshots(B);
+    const kinds = after.map((s) => s.tags.find((t) => t.startsWith("kind="))).sort();
+    assert.deepEqual(kinds, ["kind=final", "kind=manual", "kind=scheduled"]);
+    assert.ok(after.some((s) => s.short_id === first), "the first (manual) snapshot is kept");
+    assert.deepEqual(after.find((s) => s.tags.includes("kind=scheduled"))?.tags, [`site=${B}`, "kind=scheduled", "nightly"]);
+    assert.ok(before.length > after.length);
+    assert.match(fs.readFileSync(dir("log", "backup.log"), "utf8"), new RegExp(`site=${B} action=prune result=ok --keep-last 1 --keep-daily 7`));
+  });
+
+  it("--if-fresh: nothing without repository or snapshots, a no-op with data, a restore into an empty site", () => {
+    let r = ok("restore", S, "--if-fresh");
+    assert.match(r.stderr, /nothing to restore: '.*' has files and database tables/);
+    fs.rmSync(data(S), { recursive: true });
+    sh(`install -d -m 2770 -o sp-${S} -g sp-${S} ${data(S)} ` + ["public", "private", "sql", "tmp"].map((d) => data(S, d)).join(" "));
+    sql(`DROP DATABASE ${db(S)}; CREATE DATABASE ${db(S)}`);
+    r = ok("restore", S, "--if-fresh");
+    assert.match(r.stderr, /nothing to restore: there is no restic repository/);
+    sh("restic init", { env: resticEnv(S) });
+    r = ok("restore", S, "--if-fresh");
+    assert.match(r.stderr, /nothing to restore: no snapshot/);
+
+    const latestTree = tree(B);
+    const latestRows = rows(B);
+    fs.writeFileSync(data(B, "public", "marker"), "not in any snapshot");
+    r = ok("restore", B, "--if-fresh");
+    assert.match(r.stderr, /nothing to restore/);
+    assert.ok(fs.existsSync(data(B, "public", "marker")));
+    fs.rmSync(data(B, "public", "marker"));
+    sh(`rm -rf ${data(B, "public")}/* ${data(B, "private")}/* ${data(B, "sql")}/* && mkdir ${data(B, "public", "empty-dir")}`);
+    sql(`DROP DATABASE ${db(B)}; CREATE DATABASE ${db(B)}`);
+    ok("restore", B, "--if-fresh");
+    assert.equal(tree(B), latestTree);
+    assert.equal(rows(B), latestRows);
+    // Files only: the database has tables, so it is left alone.
+    sql("UPDATE posts SET title = 'kept' WHERE id = 1", db(B));
+    sh(`rm -rf ${data(B, "public")}/* ${data(B, "private")}/* ${data(B, "sql")}/*`);
+    ok("restore", B, "--if-fresh");
+    assert.equal(tree(B), latestTree);
+    assert.match(rows(B), /^1\tkept/m);
+  });
+
+  it("writes rotated tar archives (0600, no tmp/) that tar-restore puts back", () => {
+    ok("backup", B);
+    const archives = fs.readdirSync(dir("tar"));
+    assert.equal(archives.length, 2, "SP_TAR_KEEP=2");
+    archives.forEach((a) => assert.match(a, new RegExp(`^${B}-\\d{8}T\\d{6}Z\\.tar\\.gz$`)));
+    const newest = archives.sort().at(-1)!;
+    assert.equal(sh(`stat -c %a ${dir("tar", newest)}`).trim(), "600");
+    assert.doesNotMatch(sh(`tar -tzf ${dir("tar", newest)}`), /^\.\/tmp|cache\/page/m);
+    const archivedTree = tree(B);
+    const archivedRows = rows(B);
+    change(B);
+    assert.equal(run("tar-restore", B, newest).status, 2);
+    ok("tar-restore", B, newest, "--yes");
+    assert.equal(tree(B), archivedTree);
+    assert.equal(rows(B), archivedRows);
+  });
+
+  it("backup --all goes on past a failing site (wrong password: never re-initialised) and exits 1", () => {
+    const config = fs.readFileSync(dir("repos", A, "config"));
+    const before = snapshots(B).length;
+    const r = run("backup", "--all", "--scheduled");
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, new RegExp(`backup failed for: ${A}$`, "m"));
+    assert.match(r.stderr, /exists but .*restic_pass does not open it/);
+    assert.deepEqual(fs.readFileSync(dir("repos", A, "config")), config);
+    assert.equal(status(A)[0], "failed");
+    assert.equal(snapshots(B).length, before + 1);
+    assert.equal(status(B)[0], "ok");
+  });
+
+  it("status, exec and restore with a (stand-in) running container", () => {
+    fs.writeFileSync(dir("docker", "containers"), `${B} c2 ${B}-v2 running healthy\n${B} c1 ${B}-v1 exited none\n`);
+    const st = ok("status", B);
+    assert.match(st.stdout, new RegExp(`^${B} container=${B}-v2 state=running health=healthy last-backup=\\S+ result=ok`));
+    assert.match(ok("list").stdout, new RegExp(`^${B}\\s+${B}-v2,${B}-v1\\s+running$`, "m"));
+    const ex = run("exec", B, "sh", "-c", "echo out; exit 7");
+    assert.equal(ex.status, 7);
+    assert.equal(ex.stdout, "out\n");
+    fs.writeFileSync(dir("docker", "calls"), "");
+    ok("restore", B, "--yes");
+    assert.deepEqual(fs.readFileSync(dir("docker", "calls"), "utf8").split("\n").filter((l) => /^(stop|start|exec)/.test(l)), ["stop c2", "start c2"]);
+    fs.writeFileSync(dir("docker", "containers"), `${B} c2 ${B}-v2 running unhealthy\n`);
+    assert.equal(run("status", B).status, 1);
+  });
+});
