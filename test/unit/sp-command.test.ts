@@ -147,4 +147,18 @@ describe("sp command", () => {
     assert.equal(logs.status, 1);
     assert.match(logs.stderr, /site 'blog' has no container/);
   });
+
+  it("shows state unknown when docker cannot be reached: list exits 0, status 1", () => {
+    const bin = path.join(tmp, "bin-down");
+    fs.mkdirSync(bin);
+    fs.writeFileSync(path.join(bin, "docker"), "#!/bin/sh\necho 'Cannot connect to the Docker daemon' >&2\nexit 1\n", { mode: 0o755 });
+    const down = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
+    const list = runBash(spOdd, { args: ["list"], env: down });
+    assert.equal(list.status, 0);
+    assert.match(list.stdout, /^blog\s+-\s+unknown$/m);
+    assert.match(list.stderr, /cannot reach docker/);
+    const status = runBash(spOdd, { args: ["status", "blog"], env: down });
+    assert.equal(status.status, 1);
+    assert.match(status.stdout, /^blog container=- state=unknown /);
+  });
 });

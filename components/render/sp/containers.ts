@@ -25,7 +25,7 @@ newest_running_container() {
 cmd_list() {
   (( $# == 0 )) || usage_error "usage: sp list"
   local site out name state names first docker_ok=1
-  docker info >/dev/null 2>&1 || { docker_ok=0; warn "cannot reach docker: container states unknown"; }
+  timeout 20 docker info >/dev/null 2>&1 || { docker_ok=0; warn "cannot reach docker: container states unknown"; }
   while IFS= read -r site; do
     names=() state=missing first=1
     if (( ! docker_ok )); then
@@ -95,7 +95,7 @@ cmd_status() {
   else
     mapfile -t sites < <(configured_sites)
   fi
-  docker info >/dev/null 2>&1 || { docker_ok=0; warn "cannot reach docker: container states unknown"; }
+  timeout 20 docker info >/dev/null 2>&1 || { docker_ok=0; warn "cannot reach docker: container states unknown"; }
   for site in "\${sites[@]}"; do
     site_status "$site" "$docker_ok" || attention=1
   done
