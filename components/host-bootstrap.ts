@@ -3,7 +3,7 @@ import * as docker from "@pulumi/docker";
 import * as mysql from "@pulumi/mysql";
 import * as random from "@pulumi/random";
 import * as command from "@pulumi/command";
-import { HostConnection, HostCommand, runOnHost } from "./host-command";
+import { HostConnection, HostCommand, HostTarget, runOnHost } from "./host-command";
 import { hostBootstrapSchema } from "./input-schemas";
 import { DEFAULT_HOST_PATHS, HostPaths, describeSubnet, mysqlHostPatternForSubnet } from "./naming";
 import { HostSetupInput, renderHostPackagesScript, renderHostServicesScript, renderInstallFileScript } from "./render/host-setup";
@@ -73,11 +73,19 @@ export interface HostBootstrapArgs {
   memcached?: { enabled: boolean; memoryMb?: number };
   /** Docker's json-file log rotation. @default { maxSize: "10m", maxFiles: 3 } */
   dockerLogs?: { maxSize?: string; maxFiles?: number };
+  /**
+   * Which incarnation of the host this is. Change it (any new value) when the
+   * host is new or was wiped, then `pulumi up --refresh`: every step on the
+   * host runs again and each site restores its latest backup. See the
+   * disaster-recovery runbook. @default "1"
+   */
+  generation?: string;
 }
 
 /** What a site needs to know about its host; plain values, resolved once. */
 export interface HostSettings {
   paths: HostPaths;
+  generation: string;
   connection?: HostConnection;
   network: { name: string; subnet: string; gateway: string };
   database: { containerHost: string; port: number; userHostPattern: string };
@@ -119,6 +127,7 @@ export class HostBootstrap extends pulumi.ComponentResource {
     const connection = args.connection;
     const settings = resolveSettings(args);
     this.settings = settings;
+    const target: HostTarget = { connection, generation: settings.generation };
     const setupInput = toSetupInput(args, settings);
 
     const packages = installPackages();
@@ -136,7 +145,7 @@ export class HostBootstrap extends pulumi.ComponentResource {
     this.registerOutputs({ networkName: this.network.name, proxyContainer: this.proxy.name, sitesRoot: settings.paths.sitesRoot });
 
     function installPackages(): HostCommand {
-      return runOnHost(`${name}-packages`, connection, {
+      return runOnHost(`${name}-packages`, target, {
         script: renderHostPackagesScript(setupInput),
         scriptName: "simple-paas-host-packages",
       }, { parent });
@@ -168,7 +177,7 @@ export class HostBootstrap extends pulumi.ComponentResource {
     }
 
     function configureServices(): HostCommand {
-      return runOnHost(`${name}-services`, connection, {
+      return runOnHost(`${name}-services`, target, {
         script: renderHostServicesScript(setupInput),
         scriptName: "simple-paas-host-services",
         stdin: pulumi.secret(pulumi.interpolate`${adminPassword}\n`),
@@ -176,7 +185,7 @@ export class HostBootstrap extends pulumi.ComponentResource {
     }
 
     function installSpCommand(): HostCommand {
-      return runOnHost(`${name}-sp-command`, connection, {
+      return runOnHost(`${name}-sp-command`, target, {
         script: renderInstallFileScript({ path: settings.paths.spPath, mode: "0755", owner: "root", group: "root" }),
         scriptName: "simple-paas-install-sp",
         stdin: renderSpCommand({ configDir: settings.paths.configDir }),
@@ -186,12 +195,12 @@ export class HostBootstrap extends pulumi.ComponentResource {
     function writeProxyConfig(): HostCommand {
       const proxyDir = `${settings.paths.configDir}/proxy`;
       const caRoot = args.proxy?.acmeCaRootPem;
-      const caRootStep = caRoot === undefined ? [] : [runOnHost(`${name}-proxy-ca-root`, connection, {
+      const caRootStep = caRoot === undefined ? [] : [runOnHost(`${name}-proxy-ca-root`, target, {
         script: renderInstallFileScript({ path: `${proxyDir}/acme-ca-root.pem`, mode: "0644", owner: "root", group: "root" }),
         scriptName: "simple-paas-proxy-ca-root",
         stdin: caRoot,
       }, { parent, dependsOn: [services] })];
-      return runOnHost(`${name}-proxy-config`, connection, {
+      return runOnHost(`${name}-proxy-config`, target, {
         script: renderProxyFileScript({ path: `${proxyDir}/Caddyfile`, proxyContainer: settings.proxyContainer }),
         scriptName: "simple-paas-proxy-config",
         stdin: renderProxyMainConfig(settings.proxy),
@@ -256,6 +265,7 @@ function resolveSettings(args: HostBootstrapArgs): HostSettings {
   const external = args.database?.external;
   return {
     paths,
+    generation: args.generation ?? "1",
     connection: args.connection,
     network: { name: args.network?.name ?? "simple-paas", subnet, gateway },
     database: external

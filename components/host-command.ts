@@ -20,6 +20,17 @@ export interface HostConnection {
   privateKey: pulumi.Input<string>;
 }
 
+/** Where a script runs, and which incarnation of the host it is for. */
+export interface HostTarget {
+  connection?: HostConnection;
+  /**
+   * Changes when the host is new or was wiped (HostBootstrapArgs.generation):
+   * every step then runs again, since a command's past run is all Pulumi
+   * knows of it and `--refresh` cannot see a wiped host's files.
+   */
+  generation: string;
+}
+
 export interface HostScript {
   /** The script text a renderer produced. */
   script: string;
@@ -37,16 +48,21 @@ export type HostCommand = command.local.Command | command.remote.Command;
 
 export function runOnHost(
   name: string,
-  connection: HostConnection | undefined,
+  target: HostTarget,
   spec: HostScript,
   opts: pulumi.CustomResourceOptions,
 ): HostCommand {
+  const connection = target.connection;
+  const triggers = [target.generation, ...(spec.triggers ?? [])];
+  // A step that undoes itself on delete must undo the old run before the new
+  // one: both write the same files on the host.
+  if (spec.deleteScript !== undefined) opts = { deleteBeforeReplace: true, ...opts };
   const create = bashInvocation(spec.script, spec.scriptName);
   const del = spec.deleteScript === undefined ? undefined : bashInvocation(spec.deleteScript, `${spec.scriptName}-delete`);
   if (connection === undefined) {
     return new command.local.Command(
       name,
-      { create, delete: del, stdin: spec.stdin, triggers: spec.triggers, addPreviousOutputInEnv: false },
+      { create, delete: del, stdin: spec.stdin, triggers, addPreviousOutputInEnv: false },
       opts,
     );
   }
@@ -62,7 +78,7 @@ export function runOnHost(
       create,
       delete: del,
       stdin: spec.stdin,
-      triggers: spec.triggers,
+      triggers,
       addPreviousOutputInEnv: false,
     },
     opts,

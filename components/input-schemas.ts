@@ -36,6 +36,7 @@ export const hostConnectionSchema = z.strictObject({
 
 export const hostBootstrapSchema = z.strictObject({
   connection: hostConnectionSchema.optional(),
+  generation: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { message: "must be 1-64 characters of A-Z, a-z, 0-9, '.', '_', '-'" }).optional(),
   sitesRoot: absolutePath.optional(),
   configDir: absolutePath.optional(),
   backupRoot: absolutePath.optional(),

@@ -3,7 +3,7 @@ import * as docker from "@pulumi/docker";
 import * as mysql from "@pulumi/mysql";
 import * as random from "@pulumi/random";
 import type { HostBootstrap } from "./host-bootstrap";
-import { HostCommand, runOnHost } from "./host-command";
+import { HostCommand, HostTarget, runOnHost } from "./host-command";
 import { checkSecretNotEmpty, simpleSiteSchema } from "./input-schemas";
 import {
   SITE_LABEL, siteContainerName, siteCronFile, siteDataDir, siteDbName, siteLinuxUser, siteRouteFile, siteSecretsDir,
@@ -79,7 +79,7 @@ export class SimpleSite extends pulumi.ComponentResource {
     const parent = this;
     const host = args.host;
     const { settings } = host;
-    const connection = settings.connection;
+    const target: HostTarget = { connection: settings.connection, generation: settings.generation };
     const site = args.name;
     const dbName = siteDbName(site);
     const hostNames = siteHostNames(site, args.domains ?? [], settings.stagingDomain, args.staging ?? true);
@@ -117,7 +117,7 @@ export class SimpleSite extends pulumi.ComponentResource {
 
     function setUpSiteOnHost(): HostCommand {
       const secretEnv = pulumi.output(args.secretEnv ?? {});
-      return runOnHost(`${name}-setup`, connection, {
+      return runOnHost(`${name}-setup`, target, {
         script: renderSiteSetupScript(setupInput),
         scriptName: `simple-paas-site-setup-${site}`,
         stdin: pulumi.secret(pulumi.all([dbPassword, hashSalt, secretEnv]).apply(([db, salt, secrets]) =>
@@ -139,7 +139,7 @@ export class SimpleSite extends pulumi.ComponentResource {
     function installJobs(): HostCommand | undefined {
       if ((args.cron ?? []).length === 0) return undefined;
       const path = siteCronFile(site);
-      return runOnHost(`${name}-cron`, connection, {
+      return runOnHost(`${name}-cron`, target, {
         script: renderInstallFileScript({ path, mode: "0644", owner: "root", group: "root" }),
         scriptName: `simple-paas-site-cron-${site}`,
         stdin: renderSiteCronFile({ site, spPath: settings.paths.spPath, logFile: settings.paths.logFile, jobs: args.cron ?? [] }),
@@ -170,7 +170,7 @@ export class SimpleSite extends pulumi.ComponentResource {
       const limits = { memory: args.resources?.memoryMb, cpus: args.resources?.cpus?.toString() };
       // Everything that makes docker replace the container goes into its name.
       const containerName = pulumi.all([image.imageId, user]).apply(([imageId, u]) =>
-        siteContainerName(site, { image: args.image, imageId, user: u, env, volumes, health, limits, port }));
+        siteContainerName(site, { image: args.image, imageId, user: u, env, volumes, health, limits, port, generation: settings.generation }));
       const restoreStep = parent.backup?.restore ? [parent.backup.restore] : [];
       return new docker.Container(`${name}-container`, {
         name: containerName,
@@ -195,7 +195,7 @@ export class SimpleSite extends pulumi.ComponentResource {
 
     function routeTraffic(): HostCommand {
       const path = siteRouteFile(settings.paths, site);
-      return runOnHost(`${name}-route`, connection, {
+      return runOnHost(`${name}-route`, target, {
         script: renderProxyFileScript({ path, proxyContainer: settings.proxyContainer }),
         scriptName: `simple-paas-route-${site}`,
         stdin: parent.container.name.apply((c) => renderSiteRoutes({ site, hostNames, upstream: `${c}:${port}` }, settings.proxy)),

@@ -2,13 +2,13 @@ import * as crypto from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { HostBootstrap } from "./host-bootstrap";
-import { HostCommand, runOnHost } from "./host-command";
+import { HostCommand, HostTarget, runOnHost } from "./host-command";
 import { siteBackupOptionsSchema } from "./input-schemas";
-import { defaultRepository, siteBackupConfigDir } from "./naming";
+import { defaultRepository, siteBackupConfigDir, siteConfigDir } from "./naming";
 import { BackupSettings, renderBackupConfigScript } from "./render/backup-config";
 import { renderSiteCronFile } from "./render/cron-file";
 import { renderInstallFileScript } from "./render/host-setup";
-import { scriptHeader, shellCommand } from "./render/shell";
+import { scriptHeader, shellCommand, shellQuote } from "./render/shell";
 import { parseOrThrow, siteName } from "./validation";
 
 export interface SiteBackupOptions {
@@ -81,7 +81,7 @@ export class SiteBackup extends pulumi.ComponentResource {
     parseOrThrow(siteName, site, "site");
     parseOrThrow(siteBackupOptionsSchema, options, `sites.${site}.backup`);
     const parent = this;
-    const connection = host.settings.connection;
+    const target: HostTarget = { connection: host.settings.connection, generation: host.settings.generation };
     const spPath = host.settings.paths.spPath;
     const settings: BackupSettings = {
       repository: args.repository ?? defaultRepository(host.settings.paths, site),
@@ -104,7 +104,7 @@ export class SiteBackup extends pulumi.ComponentResource {
 
     function writeConfig(): HostCommand {
       const credentials = pulumi.output(args.credentials ?? {});
-      return runOnHost(`${name}-config`, connection, {
+      return runOnHost(`${name}-config`, target, {
         script: renderBackupConfigScript({ backupConfigDir: siteBackupConfigDir(host.settings.paths, site), settings }),
         scriptName: `simple-paas-backup-config-${site}`,
         stdin: pulumi.secret(pulumi.all([parent.password, credentials]).apply(([resticPassword, creds]) =>
@@ -114,7 +114,7 @@ export class SiteBackup extends pulumi.ComponentResource {
 
     function installSchedule(): HostCommand {
       const path = `/etc/cron.d/simple-paas-${site}-backup`;
-      return runOnHost(`${name}-schedule`, connection, {
+      return runOnHost(`${name}-schedule`, target, {
         script: renderInstallFileScript({ path, mode: "0644", owner: "root", group: "root" }),
         scriptName: `simple-paas-backup-schedule-${site}`,
         stdin: renderSiteCronFile({
@@ -128,20 +128,37 @@ export class SiteBackup extends pulumi.ComponentResource {
     }
 
     function restoreIfFresh(): HostCommand {
-      return runOnHost(`${name}-restore-on-create`, connection, {
+      return runOnHost(`${name}-restore-on-create`, target, {
         script: `${scriptHeader("restore a site's latest snapshot when its data is empty")}${shellCommand([spPath, "restore", site, "--if-fresh"])}\n`,
         scriptName: `simple-paas-restore-${site}`,
       }, { parent, dependsOn: [config, ...siteResources] });
     }
 
     function armFinalBackup(): HostCommand {
-      return runOnHost(`${name}-final-backup`, connection, {
+      return runOnHost(`${name}-final-backup`, target, {
         script: `${scriptHeader("arm the final backup")}echo ${shellCommand([`final backup of ${site} runs when it is destroyed`])} >&2\n`,
         scriptName: `simple-paas-final-backup-${site}`,
-        deleteScript: `${scriptHeader("final backup before a site is destroyed")}${shellCommand([spPath, "backup", site, "--final"])}\n`,
+        deleteScript: renderFinalBackupScript({ spPath, site, siteEnvFile: `${siteConfigDir(host.settings.paths, site)}/site.env` }),
       }, { parent, dependsOn: [config, ...siteResources] });
     }
   }
+}
+
+/**
+ * The final backup. A site that is not set up on this host (a new or wiped
+ * host, see HostBootstrapArgs.generation) has nothing to back up; anywhere
+ * else a failed backup fails the destroy, so nothing is lost silently.
+ */
+export function renderFinalBackupScript(opts: { spPath: string; site: string; siteEnvFile: string }): string {
+  return [
+    scriptHeader("final backup before a site is destroyed"),
+    `if [ ! -x ${shellQuote(opts.spPath)} ] || [ ! -f ${shellQuote(opts.siteEnvFile)} ]; then`,
+    `  echo ${shellQuote(`site ${opts.site} is not set up on this host (new or wiped): no final backup to take`)} >&2`,
+    "  exit 0",
+    "fi",
+    shellCommand([opts.spPath, "backup", opts.site, "--final"]),
+    "",
+  ].join("\n");
 }
 
 /**

@@ -53,3 +53,25 @@ describe("backup config", () => {
     fs.rmSync(path.dirname(dir), { recursive: true, force: true });
   });
 });
+
+describe("final backup script", () => {
+  it("passes shellcheck, backs up a set-up site and skips one that is not on this host", () => {
+    const { renderFinalBackupScript } = require("../../components/site-backup") as typeof import("../../components/site-backup");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sp-final-"));
+    const fakeSp = path.join(dir, "sp");
+    fs.writeFileSync(fakeSp, `#!/bin/sh\necho "$@" > ${JSON.stringify(path.join(dir, "called"))}\n`, { mode: 0o755 });
+    const siteEnv = path.join(dir, "site.env");
+    const script = renderFinalBackupScript({ spPath: fakeSp, site: "blog", siteEnvFile: siteEnv });
+    assertShellcheckClean(script, "final backup script");
+    const skipped = runBash(script);
+    assert.equal(skipped.status, 0);
+    assert.match(skipped.stderr, /not set up on this host/);
+    assert.equal(fs.existsSync(path.join(dir, "called")), false);
+    fs.writeFileSync(siteEnv, "SP_SITE='blog'\n");
+    assert.equal(runBash(script).status, 0);
+    assert.equal(fs.readFileSync(path.join(dir, "called"), "utf8"), "backup blog --final\n");
+    fs.writeFileSync(fakeSp, "#!/bin/sh\nexit 3\n", { mode: 0o755 });
+    assert.equal(runBash(script).status, 3, "a failed final backup fails the destroy");
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});

@@ -234,6 +234,25 @@ describe("SimpleSite (mocks)", () => {
   }
 });
 
+describe("host generation (disaster recovery)", () => {
+  beforeEach(() => { resetRecorded(); resetGraph(); });
+
+  it("puts the generation into every step on the host and the container's name, so a new one re-runs them all", async () => {
+    const host = newHost("gen", { generation: "2026-11-26" });
+    const site = new SimpleSite("gsite", { host, name: "gsite", image: "nginx:1.27", domains: ["g.example.com"] });
+    const name2 = await valueOf(site.containerName);
+    await settle();
+    const commands = recorded.filter((r) => r.type === CMD && (r.name.startsWith("gen-") || r.name.startsWith("gsite-")));
+    assert.ok(commands.length >= 10, commands.map((c) => c.name).join(","));
+    for (const c of commands) assert.equal(c.inputs.triggers?.[0], "2026-11-26", `${c.name} carries the generation`);
+    resetRecorded();
+    const host1 = newHost("gen1");
+    const site1 = new SimpleSite("gsite1", { host: host1, name: "gsite", image: "nginx:1.27", domains: ["g.example.com"] });
+    assert.notEqual(await valueOf(site1.containerName), name2);
+    assert.throws(() => newHost("bad-gen", { generation: "two words" }), /host\.generation: "two words" must be 1-64 characters/);
+  });
+});
+
 describe("SiteBackup (mocks)", () => {
   beforeEach(() => { resetRecorded(); resetGraph(); });
 
@@ -249,6 +268,7 @@ describe("SiteBackup (mocks)", () => {
     assert.match(cron, /^30 3 \* \* \* root .*prune.*solo/m);
     const final = findRecorded(CMD, "solo-final-backup").inputs;
     assert.match(scriptOf(final.delete), /^'\/usr\/local\/bin\/sp' 'backup' 'solo' '--final'$/m);
+    assert.match(scriptOf(final.delete), /if \[ ! -x '\/usr\/local\/bin\/sp' \] \|\| \[ ! -f '\/etc\/simple-paas\/sites\/solo\/site\.env' \]; then/);
     const restore = findRecorded(CMD, "solo-restore-on-create").inputs;
     assert.match(scriptOf(restore.create), /^'\/usr\/local\/bin\/sp' 'restore' 'solo' '--if-fresh'$/m);
     const config = findRecorded(CMD, "solo-config").inputs;
