@@ -57,6 +57,11 @@ export function siteCronFile(site: string): string {
   return `/etc/cron.d/simple-paas-${site}`;
 }
 
+/** Where a site's cron jobs (and scheduled backups) write their output; `sp` keeps SP_LOG_FILE to one line per event. */
+export function siteCronLog(paths: Pick<HostPaths, "logFile">, site: string): string {
+  return `${paths.logFile.replace(/\/[^/]*$/, "")}/cron-${site}.log`;
+}
+
 export function defaultRepository(paths: Pick<HostPaths, "backupRoot">, site: string): string {
   return `${paths.backupRoot}/${site}`;
 }

@@ -6,7 +6,7 @@ import type { HostBootstrap } from "./host-bootstrap";
 import { HostCommand, HostTarget, runOnHost } from "./host-command";
 import { checkSecretNotEmpty, simpleSiteSchema } from "./input-schemas";
 import {
-  SITE_LABEL, siteContainerName, siteCronFile, siteDataDir, siteDbName, siteLinuxUser, siteRouteFile, siteSecretsDir,
+  SITE_LABEL, siteContainerName, siteCronFile, siteCronLog, siteDataDir, siteDbName, siteLinuxUser, siteRouteFile, siteSecretsDir,
 } from "./naming";
 import { renderSiteCronFile } from "./render/cron-file";
 import { renderInstallFileScript } from "./render/host-setup";
@@ -142,7 +142,7 @@ export class SimpleSite extends pulumi.ComponentResource {
       return runOnHost(`${name}-cron`, target, {
         script: renderInstallFileScript({ path, mode: "0644", owner: "root", group: "root" }),
         scriptName: `simple-paas-site-cron-${site}`,
-        stdin: renderSiteCronFile({ site, spPath: settings.paths.spPath, logFile: settings.paths.logFile, jobs: args.cron ?? [] }),
+        stdin: renderSiteCronFile({ site, spPath: settings.paths.spPath, logFile: siteCronLog(settings.paths, site), jobs: args.cron ?? [] }),
         deleteScript: `${scriptHeader("remove a site's cron jobs")}rm -f ${shellCommand([path])}\n`,
       }, { parent, dependsOn: [setup] });
     }

@@ -4,7 +4,7 @@ import * as random from "@pulumi/random";
 import type { HostBootstrap } from "./host-bootstrap";
 import { HostCommand, HostTarget, runOnHost } from "./host-command";
 import { siteBackupOptionsSchema } from "./input-schemas";
-import { defaultRepository, siteBackupConfigDir, siteConfigDir } from "./naming";
+import { defaultRepository, siteBackupConfigDir, siteConfigDir, siteCronLog } from "./naming";
 import { BackupSettings, renderBackupConfigScript } from "./render/backup-config";
 import { renderSiteCronFile } from "./render/cron-file";
 import { renderInstallFileScript } from "./render/host-setup";
@@ -118,7 +118,7 @@ export class SiteBackup extends pulumi.ComponentResource {
         script: renderInstallFileScript({ path, mode: "0644", owner: "root", group: "root" }),
         scriptName: `simple-paas-backup-schedule-${site}`,
         stdin: renderSiteCronFile({
-          site, spPath, logFile: host.settings.paths.logFile,
+          site, spPath, logFile: siteCronLog(host.settings.paths, site),
           backupSchedule: args.schedule ?? "@hourly",
           pruneSchedule: args.pruneSchedule ?? "30 3 * * *",
           jobs: [],

@@ -12,7 +12,7 @@ export interface SiteSetupInput {
   site: string;
   sitesRoot: string;
   configDir: string;
-  /** The site's Linux user and group, e.g. `sp-blog`. */
+  /** The site's Linux user and group, the site name itself (naming.ts siteLinuxUser). */
   linuxUser: string;
   linuxGroup: string;
   /** `<sitesRoot>/<site>/data`, mounted at /shared in the container. */
