@@ -47,9 +47,21 @@ export function siteConfig(site: string, tag = "v1", extra: Record<string, unkno
   };
 }
 
+/**
+ * Removes what earlier e2e runs left of the test sites on this machine
+ * (repositories, data, status), so each test file starts from a clean host.
+ */
+export function cleanSlate(): void {
+  const sites = SITES.join(",");
+  sh(`docker rm -f $(docker ps -aq --filter label=simple-paas.site) >/dev/null 2>&1 || true`);
+  sh(`rm -rf /var/backups/simple-paas/{${sites}} /var/backups/simple-paas-tar /sites/{${sites}} /var/lib/simple-paas/backup-status/{${sites}}*`);
+  sh(`rm -rf /etc/simple-paas/sites/{${sites}} /etc/simple-paas/proxy/sites/{${sites}}.caddy /etc/cron.d/simple-paas-{${sites}}*`);
+}
+
 /** Creates the project with the host program and the e2e stack config (no `up` yet). */
 export function createPlatform(name: string, opts: { connection?: boolean; backup?: Record<string, unknown> } = {}): Platform {
   const env = ensureServices();
+  cleanSlate();
   const dir = fs.mkdtempSync(path.join("/tmp", `sp-e2e-${name}-`));
   fs.copyFileSync(path.join(repoRoot, "index.ts"), path.join(dir, "index.ts"));
   fs.copyFileSync(path.join(repoRoot, "tsconfig.json"), path.join(dir, "tsconfig.json"));

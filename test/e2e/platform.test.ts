@@ -6,7 +6,7 @@
 import * as assert from "node:assert/strict";
 import { sh } from "../support/run";
 import {
-  Platform, SITES, STAGING, createPlatform, eventually, httpGet, httpsGet, pebbleRoots, rootSql, siteConfig, siteDomains,
+  Platform, SITES, cleanSlate, STAGING, createPlatform, eventually, httpGet, httpsGet, pebbleRoots, rootSql, siteConfig, siteDomains,
 } from "./platform-fixture";
 
 describe("the platform on this machine (real engine, three sites)", function () {
@@ -24,6 +24,7 @@ describe("the platform on this machine (real engine, three sites)", function () 
     if (!platform) return;
     platform.project.run(["destroy", "--yes", "--skip-preview"]);
     platform.project.dispose();
+    cleanSlate();
   });
 
   it("serves every site on each of its domains and its staging alias over HTTPS with a pebble certificate", async () => {
