@@ -4,16 +4,16 @@
  * the local registry (with a login), pebble as the ACME server, and the
  * proxy published on loopback ports.
  */
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as https from "node:https";
 import * as http from "node:http";
-import * as path from "node:path";
-import { parse, stringify } from "yaml";
-import { TestProject } from "../support/engine";
+import * as pulumi from "@pulumi/pulumi";
+import { buildHostProgram } from "../../components/host-program";
+import { LiveHost } from "../support/live-host";
 import { sh } from "../support/run";
 import { TestEnv, ensureServices } from "../support/services";
 
-const repoRoot = path.resolve(__dirname, "..", "..");
 
 export const HTTP_PORT = 18080;
 export const HTTPS_PORT = 18443;
@@ -27,10 +27,17 @@ export function siteDomains(site: string): string[] {
 
 export interface Platform {
   env: TestEnv;
-  project: TestProject;
-  /** The whole config `simple-paas:sites` as written; tests may change and re-apply it. */
+  live: LiveHost;
+  host: Record<string, unknown>;
+  /** `simple-paas:sites` as written; tests change it and run `up` again. */
   sites: Record<string, unknown>[];
   setSites(sites: Record<string, unknown>[]): void;
+  /** `pulumi up` of the host program (index.ts's buildHostProgram) with this config. */
+  up(opts?: { refresh?: boolean }): Promise<void>;
+  /** What `pulumi preview` would change. */
+  preview(): Promise<string[]>;
+  /** `pulumi destroy`. */
+  destroy(): void;
 }
 
 export function siteConfig(site: string, tag = "v1", extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -53,22 +60,18 @@ export function siteConfig(site: string, tag = "v1", extra: Record<string, unkno
  */
 export function cleanSlate(): void {
   const sites = SITES.join(",");
-  sh(`docker rm -f $(docker ps -aq --filter label=simple-paas.site) >/dev/null 2>&1 || true`);
+  sh(`docker rm -f $(docker ps -aq --filter label=simple-paas.site) simple-paas-proxy >/dev/null 2>&1 || true`);
+  // The proxy keeps its ACME account in this volume (kept on destroy, as for Let's Encrypt); pebble forgets accounts when it restarts.
+  sh(`docker volume rm simple-paas-proxy-data >/dev/null 2>&1 || true`);
   sh(`rm -rf /var/backups/simple-paas/{${sites}} /var/backups/simple-paas-tar /sites/{${sites}} /var/lib/simple-paas/backup-status/{${sites}}*`);
   sh(`rm -rf /etc/simple-paas/sites/{${sites}} /etc/simple-paas/proxy/sites/{${sites}}.caddy /etc/cron.d/simple-paas-{${sites}}*`);
+  sh("mysql", { stdin: SITES.map((u) => `DROP DATABASE IF EXISTS \`${u}\`; DROP USER IF EXISTS '${u}'@'172.30.0.0/255.255.255.0';`).join("\n") });
 }
 
-/** Creates the project with the host program and the e2e stack config (no `up` yet). */
-export function createPlatform(name: string, opts: { connection?: boolean; backup?: Record<string, unknown> } = {}): Platform {
+/** The e2e host: this machine, three sites, pebble as the ACME server (no `up` yet). */
+export function createPlatform(opts: { connection?: boolean; backup?: Record<string, unknown> } = {}): Platform {
   const env = ensureServices();
   cleanSlate();
-  const dir = fs.mkdtempSync(path.join("/tmp", `sp-e2e-${name}-`));
-  fs.copyFileSync(path.join(repoRoot, "index.ts"), path.join(dir, "index.ts"));
-  fs.copyFileSync(path.join(repoRoot, "tsconfig.json"), path.join(dir, "tsconfig.json"));
-  fs.symlinkSync(path.join(repoRoot, "components"), path.join(dir, "components"));
-  const project = new TestProject(name, {
-    "Pulumi.yaml": "name: simple-paas-e2e\nruntime:\n  name: nodejs\n  options:\n    typescript: true\nmain: index.ts\n",
-  }, { dir, stack: "e2e" });
   const gateway = "172.30.0.1";
   const host: Record<string, unknown> = {
     stagingDomain: STAGING,
@@ -84,42 +87,28 @@ export function createPlatform(name: string, opts: { connection?: boolean; backu
     },
   };
   if (opts.connection) host.connection = { host: env.sshHost, port: env.sshPort, user: env.sshUser };
-  writeObjectConfig(project, "simple-paas:host", host);
-  writeObjectConfig(project, "simple-paas:backup", { schedule: "@hourly", pruneSchedule: "30 3 * * *", ...(opts.backup ?? {}) });
-  project.setConfig("simple-paas:backupKey", "e2e-backup-key-kept-off-the-host", true);
+  const backup = { schedule: "@hourly", pruneSchedule: "30 3 * * *", ...(opts.backup ?? {}) };
   const registryPassword = fs.readFileSync(env.registryPasswordFile, "utf8").trim();
   const secrets: Record<string, unknown> = {};
   for (const s of SITES) secrets[s] = { registryPassword, env: { API_TOKEN: `token-of-${s}` } };
-  writeObjectConfig(project, "simple-paas:secrets", secrets, true);
-  if (opts.connection) project.setConfig("simple-paas:sshPrivateKey", fs.readFileSync(env.sshKeyFile, "utf8"), true);
-  const platform: Platform = {
-    env, project, sites: SITES.map((s) => siteConfig(s)),
-    setSites(sites) {
-      platform.sites = sites;
-      writeObjectConfig(project, "simple-paas:sites", sites);
+  const sshKey = opts.connection ? fs.readFileSync(env.sshKeyFile, "utf8") : undefined;
+  const live = new LiveHost();
+  const program = (p: Platform) => () => buildHostProgram(
+    { host: p.host, backup, sites: p.sites },
+    {
+      sshPrivateKey: sshKey === undefined ? undefined : pulumi.secret(sshKey),
+      backupKey: pulumi.secret("e2e-backup-key-kept-off-the-host"),
+      secrets: pulumi.secret(secrets) as unknown as pulumi.Output<Record<string, unknown>>,
     },
+  );
+  const platform: Platform = {
+    env, live, host, sites: SITES.map((s) => siteConfig(s)),
+    setSites(sites) { platform.sites = sites; },
+    up: (o = {}) => live.up(program(platform), o),
+    preview: () => live.preview(program(platform)),
+    destroy: () => live.destroy(),
   };
-  platform.setSites(platform.sites);
   return platform;
-}
-
-/**
- * Structured config: plain objects go straight into the stack file (as a
- * user would write them); secrets leaf by leaf with `config set --secret --path`.
- */
-function writeObjectConfig(project: TestProject, key: string, value: unknown, secret = false): void {
-  if (secret) {
-    const leaves = (v: unknown, at: string): [string, string][] =>
-      v !== null && typeof v === "object"
-        ? Object.entries(v as Record<string, unknown>).flatMap(([k, x]) => leaves(x, `${at}.${k}`))
-        : [[at, String(v)]];
-    for (const [p, v] of leaves(value, key)) project.mustRun(["config", "set", "--secret", "--path", p, v]);
-    return;
-  }
-  const file = path.join(project.dir, `Pulumi.${project.stack}.yaml`);
-  const doc = (fs.existsSync(file) ? parse(fs.readFileSync(file, "utf8")) : null) ?? {};
-  doc.config = { ...(doc.config ?? {}), [key]: value };
-  fs.writeFileSync(file, stringify(doc));
 }
 
 export interface HttpAnswer {
@@ -181,6 +170,36 @@ export async function eventually<T>(fn: () => Promise<T>, tries = 60, delayMs = 
     }
   }
   throw last;
+}
+
+/**
+ * A bounded load loop in another process (the executor blocks this one):
+ * about 20 requests/s to `hostName` until `stop()` or at most 1200 requests.
+ */
+export function startLoad(hostName: string, ca: string): { stop: () => Promise<{ ok: number; failed: string[] }> } {
+  const dir = fs.mkdtempSync("/tmp/sp-load-");
+  fs.writeFileSync(`${dir}/ca.pem`, ca);
+  const script = `ok=0
+for i in $(seq 1 1200); do
+  [ -e ${dir}/stop ] && break
+  if curl -fsS --max-time 5 --cacert ${dir}/ca.pem --resolve ${hostName}:${HTTPS_PORT}:127.0.0.1 https://${hostName}:${HTTPS_PORT}/ -o /dev/null 2>${dir}/last-error; then ok=$((ok + 1)); else echo "request $i at $(date +%T.%N): $(cat ${dir}/last-error)"; fi
+  sleep 0.05
+done
+echo "ok=$ok"`;
+  const child = spawn("bash", ["-c", script]);
+  let out = "";
+  child.stdout.on("data", (c) => { out += c; });
+  const done = new Promise<void>((resolve) => child.on("close", () => resolve()));
+  return {
+    async stop() {
+      fs.writeFileSync(`${dir}/stop`, "");
+      await done;
+      fs.rmSync(dir, { recursive: true, force: true });
+      const lines = out.trim().split("\n");
+      const ok = Number(/ok=(\d+)/.exec(lines[lines.length - 1] ?? "")?.[1] ?? 0);
+      return { ok, failed: lines.filter((l) => l.startsWith("request ")) };
+    },
+  };
 }
 
 /** Runs SQL as root over the host's unix socket. */

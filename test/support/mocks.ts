@@ -22,6 +22,12 @@ export function resetRecorded(): void {
   namesByResource.clear();
 }
 
+/**
+ * Installs the recording mocks. Called from each suite's `before`, not at
+ * import: mocha loads every test file into one process, and the e2e suites
+ * install mocks of their own.
+ */
+export function installRecordingMocks(): void {
 pulumi.runtime.setMocks(
   {
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
@@ -43,6 +49,7 @@ pulumi.runtime.setMocks(
   "unit",
   false,
 );
+}
 
 /** A transformation that records parent and dependsOn of every child of the component it is given to. */
 export const recordGraph: pulumi.ResourceTransformation = (args) => {

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { findRecorded, graph, isSecretOutput, recordGraph, recorded, resetGraph, resetRecorded, settle, valueOf } from "../support/mocks";
+import { findRecorded, graph, installRecordingMocks, isSecretOutput, recordGraph, recorded, resetGraph, resetRecorded, settle, valueOf } from "../support/mocks";
 import { HostBootstrap, SimpleSite, SiteBackup } from "../../components";
 
 const CMD = "command:local:Command";
@@ -22,6 +22,10 @@ function graphEntry(name: string) {
   if (!e) throw new Error(`${name} not in graph: ${graph.map((g) => g.name).join(", ")}`);
   return e;
 }
+
+describe("components under recording mocks", () => {
+before(() => installRecordingMocks());
+
 
 describe("HostBootstrap (mocks)", () => {
   beforeEach(() => { resetRecorded(); resetGraph(); });
@@ -285,4 +289,5 @@ describe("SiteBackup (mocks)", () => {
       assert.doesNotMatch(String(r.inputs.delete ?? ""), /restic[^\n]*(forget|prune)|rm -rf/, `${r.name} deletes nothing of the repository`);
     }
   });
+});
 });
