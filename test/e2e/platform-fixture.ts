@@ -63,6 +63,8 @@ export function cleanSlate(): void {
   sh(`docker rm -f $(docker ps -aq --filter label=simple-paas.site) simple-paas-proxy >/dev/null 2>&1 || true`);
   // The proxy keeps its ACME account in this volume (kept on destroy, as for Let's Encrypt); pebble forgets accounts when it restarts.
   sh(`docker volume rm simple-paas-proxy-data >/dev/null 2>&1 || true`);
+  // Site images must come through the registry with its login, not from the local cache.
+  sh(`docker image rm 127.0.0.1:5000/site-app:v1 127.0.0.1:5000/site-app:v2 >/dev/null 2>&1 || true`);
   sh(`rm -rf /var/backups/simple-paas/{${sites}} /var/backups/simple-paas-tar /sites/{${sites}} /var/lib/simple-paas/backup-status/{${sites}}*`);
   sh(`rm -rf /etc/simple-paas/sites/{${sites}} /etc/simple-paas/proxy/sites/{${sites}}.caddy /etc/cron.d/simple-paas-{${sites}}*`);
   sh("mysql", { stdin: SITES.map((u) => `DROP DATABASE IF EXISTS \`${u}\`; DROP USER IF EXISTS '${u}'@'172.30.0.0/255.255.255.0';`).join("\n") });

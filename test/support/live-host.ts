@@ -70,6 +70,7 @@ export class LiveHost {
   private seen = new Set<string>();
   private pending: Promise<unknown>[] = [];
   private dockerHost?: string;
+  private dockerSshOpts: string[] = [];
   private sshKeyDir = fs.mkdtempSync(path.join(os.tmpdir(), "sp-live-ssh-"));
 
   /** Runs `program` as `pulumi up` would create it; resolves when every resource is done. */
@@ -148,10 +149,10 @@ export class LiveHost {
     const exists = (d: Done): boolean => {
       const name = String(d.state.name ?? d.id);
       switch (d.type) {
-        case "docker:index/container:Container": return run("docker", ["inspect", name]).status === 0;
-        case "docker:index/network:Network": return run("docker", ["network", "inspect", name]).status === 0;
-        case "docker:index/volume:Volume": return run("docker", ["volume", "inspect", name]).status === 0;
-        case "docker:index/remoteImage:RemoteImage": return run("docker", ["image", "inspect", name]).status === 0;
+        case "docker:index/container:Container": return this.dockerRun(["inspect", name]).status === 0;
+        case "docker:index/network:Network": return this.dockerRun(["network", "inspect", name]).status === 0;
+        case "docker:index/volume:Volume": return this.dockerRun(["volume", "inspect", name]).status === 0;
+        case "docker:index/remoteImage:RemoteImage": return this.dockerRun(["image", "inspect", name]).status === 0;
         case "mysql:index/database:Database": return run("mysql", ["-N", "-e", `SHOW DATABASES LIKE '${name}'`]).stdout.trim() !== "";
         case "mysql:index/user:User": return run("mysql", ["-N", "-e", `SELECT 1 FROM mysql.user WHERE User='${d.state.user}' AND Host='${d.state.host}'`]).stdout.trim() !== "";
         case "mysql:index/grant:Grant": return run("mysql", ["-N", "-e", `SHOW GRANTS FOR '${d.state.user}'@'${d.state.host}'`]).status === 0;
@@ -175,7 +176,7 @@ export class LiveHost {
     const existing = this.done.find((d) => d.type === args.type && d.name === args.name);
     const inputsJson = JSON.stringify(inputs);
     const containerGone = args.type === "docker:index/container:Container" &&
-      run("docker", ["inspect", "-f", "{{.State.Running}}", String(inputs.name)]).stdout.trim() !== "true";
+      this.dockerRun(["inspect", "-f", "{{.State.Running}}", String(inputs.name)]).stdout.trim() !== "true";
     if (existing && existing.inputs === inputsJson && !containerGone) return { id: existing.id, state: existing.state };
     const result = await this.apply(args, inputs, existing);
     this.changes.push(`${existing ? "update" : "create"} ${key}`);
@@ -191,10 +192,17 @@ export class LiveHost {
       case "pulumi:providers:docker":
       case "pulumi:providers:mysql":
       case "pulumi:providers:command":
-      case "pulumi:providers:random":
-        this.providers.set(id, inputs);
-        if (args.type === "pulumi:providers:docker" && String(inputs.host ?? "").startsWith("ssh://")) this.dockerHost = inputs.host;
+      case "pulumi:providers:random": {
+        // Provider configuration reaches providers as strings; lists and objects as JSON.
+        const config = { ...inputs };
+        for (const k of ["sshOpts", "registryAuth"]) if (typeof config[k] === "string") config[k] = JSON.parse(config[k]);
+        this.providers.set(id, config);
+        if (args.type === "pulumi:providers:docker" && String(config.host ?? "").startsWith("ssh://")) {
+          this.dockerHost = config.host;
+          this.dockerSshOpts = config.sshOpts ?? [];
+        }
         return { id, state: inputs };
+      }
       case "random:index/randomPassword:RandomPassword": {
         const value = this.passwords.get(args.name) ?? crypto.randomBytes(64).toString("base64").replace(/[^A-Za-z0-9]/g, "").slice(0, inputs.length ?? 32);
         this.passwords.set(args.name, value);
@@ -258,9 +266,19 @@ export class LiveHost {
     };
   }
 
+  /** docker against the provider's engine: over `ssh host docker ...` with the provider's sshOpts for a remote host. */
+  private dockerRun(args: string[], input = ""): { status: number; stdout: string; stderr: string } {
+    if (!this.dockerHost) return run("docker", args, input);
+    const m = /^ssh:\/\/([^@]+)@([^:]+):(\d+)$/.exec(this.dockerHost);
+    if (!m) throw new Error(`unsupported docker host ${this.dockerHost}`);
+    const quoted = args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
+    return run("ssh", [...this.dockerSshOpts, "-p", m[3], `${m[1]}@${m[2]}`, `docker ${quoted}`], input);
+  }
+
   private docker(args: string[], input = ""): string {
-    const env = this.dockerHost ? { ...process.env, DOCKER_HOST: this.dockerHost } : process.env;
-    return must("docker", args, input, env);
+    const r = this.dockerRun(args, input);
+    if (r.status !== 0) throw new Error(`docker ${args.join(" ").slice(0, 300)} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+    return r.stdout;
   }
 
   private network(id: string, inputs: Record<string, any>): Omit<Done, "type" | "name"> {
@@ -268,12 +286,12 @@ export class LiveHost {
       const ipam = (inputs.ipamConfigs ?? []).flatMap((c: { subnet: string; gateway: string }) => ["--subnet", c.subnet, "--gateway", c.gateway]);
       this.docker(["network", "create", "--driver", inputs.driver ?? "bridge", ...ipam, inputs.name]);
     }
-    return { id, state: inputs, undo: () => { run("docker", ["network", "rm", inputs.name]); } };
+    return { id, state: inputs, undo: () => { this.dockerRun(["network", "rm", inputs.name]); } };
   }
 
   private image(id: string, inputs: Record<string, any>, providerRef?: string): Omit<Done, "type" | "name"> {
     const name = inputs.name as string;
-    if (run("docker", ["image", "inspect", name]).status !== 0) {
+    if (this.dockerRun(["image", "inspect", name]).status !== 0) {
       const provider = this.providers.get(String(providerRef ?? "").split("::").pop() ?? "") ?? {};
       const config = fs.mkdtempSync(path.join(os.tmpdir(), "sp-live-docker-"));
       try {
@@ -285,13 +303,13 @@ export class LiveHost {
         fs.rmSync(config, { recursive: true, force: true });
       }
     }
-    const imageId = must("docker", ["image", "inspect", "-f", "{{.Id}}", name]).trim();
+    const imageId = this.docker(["image", "inspect", "-f", "{{.Id}}", name]).trim();
     return { id, state: { ...inputs, imageId, repoDigest: imageId } };
   }
 
   private container(inputs: Record<string, any>): Omit<Done, "type" | "name"> {
     const name = inputs.name as string;
-    const running = run("docker", ["inspect", "-f", "{{.State.Running}}", name]);
+    const running = this.dockerRun(["inspect", "-f", "{{.State.Running}}", name]);
     if (running.status !== 0) {
       const args = ["run", "-d", "--name", name];
       if (inputs.user) args.push("--user", inputs.user);
@@ -315,14 +333,14 @@ export class LiveHost {
       this.docker(args);
       if (inputs.wait) this.waitHealthy(name, inputs.waitTimeout ?? 180);
     }
-    return { id: name, state: inputs, undo: () => { run("docker", ["rm", "-f", name]); } };
+    return { id: name, state: inputs, undo: () => { this.dockerRun(["rm", "-f", name]); } };
   }
 
   private waitHealthy(name: string, seconds: number): void {
     for (let i = 0; i < seconds * 2; i++) {
-      const health = must("docker", ["inspect", "-f", "{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}", name]).trim();
+      const health = this.docker(["inspect", "-f", "{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}", name]).trim();
       if (health === "healthy") return;
-      if (health === "unhealthy") throw new Error(`container ${name} is unhealthy: ${must("docker", ["logs", "--tail", "20", name])}`);
+      if (health === "unhealthy") throw new Error(`container ${name} is unhealthy: ${this.docker(["logs", "--tail", "20", name])}`);
       spawnSync("sleep", ["0.5"]);
     }
     throw new Error(`container ${name} not healthy after ${seconds}s`);
@@ -349,9 +367,9 @@ export class LiveHost {
     for (const d of this.done.filter((x) => x.type === "docker:index/container:Container")) {
       const label = (d.state.labels as { label: string; value: string }[] | undefined)?.find((l) => l.label === "simple-paas.site");
       if (!label) continue;
-      const stale = must("docker", ["ps", "-a", "--filter", `label=simple-paas.site=${label.value}`, "--format", "{{.Names}}"])
+      const stale = this.docker(["ps", "-a", "--filter", `label=simple-paas.site=${label.value}`, "--format", "{{.Names}}"])
         .split("\n").filter((n) => n && n !== d.state.name);
-      for (const n of stale) run("docker", ["rm", "-f", n]);
+      for (const n of stale) this.dockerRun(["rm", "-f", n]);
     }
   }
 }
