@@ -97,6 +97,11 @@ export class LiveHost {
       settled = this.pending.length === n ? settled + 1 : 0;
     }
     if (failures.length > 0) throw new Error(`up failed:\n${failures.map((f) => f.message).join("\n---\n")}`);
+    // Keep `done` in this run's registration order: the SDK registers a resource only after
+    // everything it depends on, so walking it backwards deletes dependents first.
+    const order = [...this.seen];
+    const rank = (d: Done) => { const i = order.indexOf(`${d.type}::${d.name}`); return i < 0 ? Number.MAX_SAFE_INTEGER : i; };
+    this.done.sort((a, b) => rank(a) - rank(b));
     this.deleteReplaced();
   }
 
