@@ -122,6 +122,16 @@ describe("backups, restores and disaster recovery", function () {
     assert.match(sh("/usr/local/bin/sp logs gamma --tail 50 2>&1"), /GET \/health/, "the container's own log lines");
     assert.match(sp("snapshots gamma"), /kind=manual/);
     assert.match(sh("/usr/local/bin/sp shell alpha </dev/null; echo EXIT=$?"), /EXIT=2/, "a shell needs a terminal");
+    // A tar archive restores too: take one, change the site, restore the archive.
+    sp("backup gamma");
+    const archive = fs.readdirSync("/var/backups/simple-paas-tar").filter((f) => f.startsWith("gamma-")).sort().pop()!;
+    const filesAtArchive = treeHash("/sites/gamma/data");
+    const rowsAtArchive = rootSql("SELECT note FROM gamma.visits ORDER BY id");
+    fs.writeFileSync("/sites/gamma/data/public/later.txt", "later\n");
+    rootSql("INSERT INTO gamma.visits (note) VALUES ('later')");
+    sp(`tar-restore gamma ${archive} --yes`);
+    assert.equal(treeHash("/sites/gamma/data"), filesAtArchive);
+    assert.equal(rootSql("SELECT note FROM gamma.visits ORDER BY id"), rowsAtArchive);
     assert.match(sh("/usr/local/bin/sp nonsense; echo EXIT=$?"), /EXIT=2/);
   });
 
