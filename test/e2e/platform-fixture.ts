@@ -70,6 +70,15 @@ export function cleanSlate(): void {
   sh("mysql", { stdin: SITES.map((u) => `DROP DATABASE IF EXISTS \`${u}\`; DROP USER IF EXISTS '${u}'@'172.30.0.0/255.255.255.0';`).join("\n") });
 }
 
+/** Undoes a test file's platform (destroy) and clears what is left of the test sites. */
+export function disposePlatform(platform: Platform | undefined): void {
+  try {
+    platform?.destroy();
+  } finally {
+    cleanSlate();
+  }
+}
+
 /** The e2e host: this machine, three sites, pebble as the ACME server (no `up` yet). */
 export function createPlatform(opts: { connection?: boolean; backup?: Record<string, unknown> } = {}): Platform {
   const env = ensureServices();

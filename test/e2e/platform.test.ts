@@ -7,7 +7,7 @@
 import * as assert from "node:assert/strict";
 import { sh } from "../support/run";
 import {
-  Platform, SITES, STAGING, cleanSlate, createPlatform, eventually, httpGet, httpsGet, pebbleRoots, rootSql, siteConfig, siteDomains, startLoad,
+  Platform, SITES, STAGING, createPlatform, disposePlatform, eventually, httpGet, httpsGet, pebbleRoots, rootSql, siteConfig, siteDomains, startLoad,
 } from "./platform-fixture";
 
 describe("the platform on this machine (three sites)", function () {
@@ -21,13 +21,7 @@ describe("the platform on this machine (three sites)", function () {
     roots = pebbleRoots(platform.env);
   });
 
-  after(() => {
-    try {
-      platform?.destroy();
-    } finally {
-      cleanSlate();
-    }
-  });
+  after(() => disposePlatform(platform));
 
   it("serves every site on each of its domains and its staging alias over HTTPS with a pebble certificate", async () => {
     for (const site of SITES) {

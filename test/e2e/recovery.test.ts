@@ -6,7 +6,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { sh } from "../support/run";
-import { Platform, SITES, cleanSlate, createPlatform, eventually, httpsGet, pebbleRoots, rootSql, siteConfig } from "./platform-fixture";
+import { Platform, SITES, createPlatform, disposePlatform, eventually, httpsGet, pebbleRoots, rootSql, siteConfig } from "./platform-fixture";
 
 function resticSnapshots(site: string): { id: string; short_id: string; tags?: string[]; paths: string[] }[] {
   return JSON.parse(sh(`RESTIC_PASSWORD_FILE=/etc/simple-paas/sites/${site}/backup/restic_pass restic -r /var/backups/simple-paas/${site} snapshots --json`));
@@ -31,13 +31,7 @@ describe("backups, restores and disaster recovery", function () {
     roots = pebbleRoots(platform.env);
   });
 
-  after(() => {
-    try {
-      platform?.destroy();
-    } finally {
-      cleanSlate();
-    }
-  });
+  after(() => disposePlatform(platform));
 
   async function writeContent(site: string, note: string): Promise<void> {
     const r = await eventually(() => httpsGet(`${site}.test`, `/db?note=${note}`, roots, { method: "POST" }));

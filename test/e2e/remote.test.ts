@@ -5,7 +5,7 @@
  */
 import * as assert from "node:assert/strict";
 import { sh } from "../support/run";
-import { Platform, cleanSlate, createPlatform, eventually, httpsGet, pebbleRoots, siteConfig } from "./platform-fixture";
+import { Platform, createPlatform, disposePlatform, eventually, httpsGet, pebbleRoots, siteConfig } from "./platform-fixture";
 
 describe("a remote host over SSH", function () {
   this.timeout(45 * 60_000);
@@ -16,13 +16,7 @@ describe("a remote host over SSH", function () {
     platform.setSites([siteConfig("alpha")]);
   });
 
-  after(() => {
-    try {
-      platform?.destroy();
-    } finally {
-      cleanSlate();
-    }
-  });
+  after(() => disposePlatform(platform));
 
   it("prepares the host and serves a site with every host step run over SSH", async () => {
     // Count sshd sessions from the test key: each host step opens one.
