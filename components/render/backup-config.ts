@@ -25,8 +25,13 @@ export function renderBackupEnv(settings: BackupSettings): string {
   });
 }
 
+/** What a credential's name must be: restic.env is sourced by bash as `export NAME='value'`. */
+export const CREDENTIAL_NAME_PATTERN = "^[A-Z_][A-Z0-9_]*$";
+
 /**
  * stdin: `{"resticPassword": "...", "credentials": {"NAME": "value"}}`.
+ * The whole input is checked before any file is touched, so a bad one
+ * (an empty password) fails without replacing the files of an earlier run.
  * Files are written with umask 077 through a temp file, so a reader never
  * sees a half-written secret and nobody but root ever can.
  */
@@ -39,6 +44,14 @@ export function renderBackupConfigScript(opts: { backupConfigDir: string; settin
     'mkdir -p "$dir"',
     'chmod 0700 "$dir"',
     'input="$(cat)"',
+    "# Check everything first: never print the input, it holds the secrets.",
+    `if ! jq -e --arg re ${shellQuote(CREDENTIAL_NAME_PATTERN)} '`,
+    '  type == "object"',
+    '  and (.resticPassword | type == "string" and length > 0)',
+    '  and ((.credentials // {}) | type == "object" and all(keys[]; test($re)) and all(.[]; type == "string"))\' <<<"$input" >/dev/null 2>&1; then',
+    `  echo ${shellQuote(`stdin must be a JSON object with a non-empty string resticPassword and credentials of string values named ${CREDENTIAL_NAME_PATTERN}; nothing was written`)} >&2`,
+    "  exit 1",
+    "fi",
     "# install_file TARGET: stdin -> TARGET (0600 root), only when it differs.",
     "install_file() {",
     '  local target="$1" tmp',

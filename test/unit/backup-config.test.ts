@@ -50,6 +50,18 @@ describe("backup config", () => {
     assert.doesNotMatch(second.stderr, /(^|\n)changed: /, `second run changes nothing: ${second.stderr}`);
     const noPassword = runBash(script, { stdin: JSON.stringify({ resticPassword: "" }) });
     assert.notEqual(noPassword.status, 0, "an empty restic password fails loudly");
+    assert.match(noPassword.stderr, /nothing was written/);
+    assert.equal(fs.readFileSync(path.join(dir, "restic_pass"), "utf8").trimEnd(), "pw with 'quotes' and $dollar",
+      "a failed run leaves the earlier password in place");
+    // restic.env is sourced by bash: a name that is not a plain variable name would be code.
+    for (const credentials of [{ "X=1; touch /tmp/pwned; Y": "v" }, { lower: "v" }, { B2_ACCOUNT_KEY: 42 }]) {
+      const bad = runBash(script, { stdin: JSON.stringify({ resticPassword: "pw", credentials }) });
+      assert.notEqual(bad.status, 0, JSON.stringify(credentials));
+      assert.doesNotMatch(bad.stderr, /pwned|"v"|42/, "the input is not echoed");
+    }
+    assert.equal(sh(`. ${JSON.stringify(path.join(dir, "restic.env"))}; printf '%s' "$B2_ACCOUNT_KEY"`), "k'e y$1", "restic.env kept");
+    const leftovers = fs.readdirSync(dir).filter((f) => !["backup.env", "restic_pass", "restic.env"].includes(f));
+    assert.deepEqual(leftovers, [], "no temp files left behind");
     fs.rmSync(path.dirname(dir), { recursive: true, force: true });
   });
 });
