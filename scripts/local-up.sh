@@ -15,7 +15,9 @@ log() { printf '[simple-paas up] %s\n' "$*" >&2; }
 
 if ! command -v pulumi >/dev/null 2>&1; then
   log "no pulumi on the PATH: building the engine and plugins from Go modules (cached after the first time)"
-  eval "$(bash scripts/pulumi-toolchain.sh --print-env)"
+  # A failed build stops here (set -e), with the toolchain's own list of what it could not build.
+  toolchain_env="$(bash scripts/pulumi-toolchain.sh --print-env)"
+  eval "$toolchain_env"
 fi
 export PULUMI_SKIP_UPDATE_CHECK=true
 
