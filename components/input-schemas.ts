@@ -142,3 +142,24 @@ export function checkSecretNotEmpty(value: pulumi.Input<string>, field: string):
     return v;
   });
 }
+
+/**
+ * Backend credentials that arrive as one Output (the host program reads them
+ * from a secret object) are checked once known: names are env names (restic
+ * reads them from its environment; restic.env is sourced by bash) and
+ * values strings. Only names are quoted back, never values.
+ */
+export function checkCredentials(value: pulumi.Input<Record<string, pulumi.Input<string>>>, field: string): pulumi.Output<Record<string, string>> {
+  return pulumi.output(value).apply((creds: unknown) => {
+    if (creds === null || typeof creds !== "object" || Array.isArray(creds)) {
+      throw new Error(`simple-paas: invalid input:\n  - ${field}: must be an object of NAME: secret value`);
+    }
+    const problems: string[] = [];
+    for (const [name, v] of Object.entries(creds as Record<string, unknown>)) {
+      if (!envName.safeParse(name).success) problems.push(`${field}.${name}: ${JSON.stringify(name)} must match [A-Z_][A-Z0-9_]* (an environment variable name)`);
+      else if (typeof v !== "string") problems.push(`${field}.${name}: must be a string (a secret)`);
+    }
+    if (problems.length > 0) throw new Error(`simple-paas: invalid input:\n  - ${problems.join("\n  - ")}`);
+    return creds as Record<string, string>;
+  });
+}

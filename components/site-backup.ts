@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { HostBootstrap } from "./host-bootstrap";
 import { HostCommand, HostTarget, runOnHost } from "./host-command";
-import { siteBackupOptionsSchema } from "./input-schemas";
+import { checkCredentials, siteBackupOptionsSchema } from "./input-schemas";
 import { defaultRepository, siteBackupConfigDir, siteConfigDir, siteCronLog } from "./naming";
 import { BackupSettings, renderBackupConfigScript } from "./render/backup-config";
 import { renderSiteCronFile } from "./render/cron-file";
@@ -103,7 +103,7 @@ export class SiteBackup extends pulumi.ComponentResource {
     }
 
     function writeConfig(): HostCommand {
-      const credentials = pulumi.output(args.credentials ?? {});
+      const credentials = checkCredentials(args.credentials ?? {}, `sites.${site}.backup.credentials`);
       return runOnHost(`${name}-config`, target, {
         script: renderBackupConfigScript({ backupConfigDir: siteBackupConfigDir(host.settings.paths, site), settings }),
         scriptName: `simple-paas-backup-config-${site}`,

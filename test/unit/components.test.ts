@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { findRecorded, graph, installRecordingMocks, isSecretOutput, recordGraph, recorded, resetGraph, resetRecorded, settle, valueOf } from "../support/mocks";
 import { HostBootstrap, SimpleSite, SiteBackup } from "../../components";
+import { checkCredentials } from "../../components/input-schemas";
 
 const CMD = "command:local:Command";
 const REMOTE_CMD = "command:remote:Command";
@@ -279,6 +280,22 @@ describe("SiteBackup (mocks)", () => {
     assert.match(config.create, /SP_TAR_DIR=.*\/var\/backups\/tar\/solo/);
     assert.match(config.create, /SP_KEEP_LAST=.*7/);
     assert.doesNotMatch(JSON.stringify(recorded.map((r) => [r.inputs.create, r.inputs.delete])), /mock-secret/);
+  });
+
+  it("checks credentials that arrive as one Output once known: env names, string values, never echoing a value", async () => {
+    // Output.promise(): the value, or the error that fails the preview.
+    const settled = (o: pulumi.Output<unknown>) => (o as unknown as { promise(): Promise<unknown> }).promise();
+    const check = (creds: Record<string, unknown>) => checkCredentials(pulumi.secret(creds as Record<string, string>), "sites.blog.backup.credentials");
+    assert.deepEqual(await settled(check({ B2_ACCOUNT_ID: "id-value" })), { B2_ACCOUNT_ID: "id-value" });
+    await assert.rejects(settled(check({ "X=1; touch /tmp/x; Y": "v1" })),
+      (err: Error) => /sites\.blog\.backup\.credentials\.X=1; touch \/tmp\/x; Y: .* must match \[A-Z_\]/.test(err.message) && !/v1/.test(err.message));
+    await assert.rejects(settled(check({ B2_ACCOUNT_KEY: 42 })),
+      (err: Error) => /sites\.blog\.backup\.credentials\.B2_ACCOUNT_KEY: must be a string/.test(err.message) && !/42/.test(err.message));
+    await assert.rejects(settled(checkCredentials(pulumi.secret("B2_ACCOUNT_ID=x") as never, "f")), /f: must be an object/);
+    // SiteBackup runs its credentials through the check on their way to the host.
+    new SiteBackup("creds", { host: newHost(), site: "creds", credentials: pulumi.secret({ B2_ACCOUNT_ID: "id-value" }) }, { transformations: [recordGraph] });
+    const stdin = (graphEntry("creds-config").resource as unknown as { stdin: pulumi.Output<string> }).stdin;
+    assert.deepEqual(JSON.parse(await valueOf(stdin)).credentials, { B2_ACCOUNT_ID: "id-value" });
   });
 
   it("never deletes a repository: no step removes snapshots or the repository on delete", async () => {
