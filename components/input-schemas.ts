@@ -8,6 +8,7 @@ import { z } from "zod";
 import {
   absolutePath, cronSchedule, domain, envName, imageRef, ipv4Subnet, port, registryServer, siteName,
 } from "./validation";
+import { cidrRange, DOCKER_ADDRESS_POOLS } from "./render/host-setup-input";
 
 const secretInput = z.custom<pulumi.Input<string>>(
   (v) => typeof v === "string" || pulumi.Output.isInstance(v) || v instanceof Promise,
@@ -34,6 +35,33 @@ export const hostConnectionSchema = z.strictObject({
   privateKey: secretInput,
 });
 
+/** An existing MySQL/MariaDB server used instead of the host's own. */
+export const externalDatabaseSchema = z.strictObject({
+  host: z.string().regex(/^[A-Za-z0-9.-]+$/, { message: "must be a host name or IPv4 address" }),
+  port: port.optional(),
+  // What the host scripts can write into mysql-admin.cnf and SQL as they are.
+  adminUser: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}$/, { message: "must be a MySQL user name of 1-80 characters of A-Z, a-z, 0-9, '_', '.', '-'" }),
+  adminPassword: secretInput,
+});
+
+export const hostDatabaseSchema = z.strictObject({
+  adminUser: z.string().regex(/^[a-z_][a-z0-9_]{0,31}$/, { message: "must be a MySQL user name of a-z, 0-9, _" }).optional(),
+  port: port.optional(),
+  providerEndpoint: z.string().regex(/^[A-Za-z0-9.-]+:[0-9]{1,5}$/, { message: "must be host:port" }).optional(),
+  providerProxy: z.string().regex(/^socks5h?:\/\/[^\s]+$/, { message: "must be a socks5:// URL" }).optional(),
+  external: externalDatabaseSchema.optional(),
+});
+
+/** The sites network's subnet: also clear of the pools docker hands out itself. */
+const sitesSubnet = ipv4Subnet.superRefine((value, ctx) => {
+  if (!ipv4Subnet.safeParse(value).success) return; // ipv4Subnet has said so
+  const [first, last] = cidrRange(value);
+  for (const pool of DOCKER_ADDRESS_POOLS) {
+    const [poolFirst, poolLast] = cidrRange(pool.base);
+    if (first <= poolLast && poolFirst <= last) ctx.addIssue({ code: "custom", message: `must not overlap docker's own address pool ${pool.base}` });
+  }
+});
+
 export const hostBootstrapSchema = z.strictObject({
   connection: hostConnectionSchema.optional(),
   generation: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { message: "must be 1-64 characters of A-Z, a-z, 0-9, '.', '_', '-'" }).optional(),
@@ -41,23 +69,8 @@ export const hostBootstrapSchema = z.strictObject({
   configDir: absolutePath.optional(),
   backupRoot: absolutePath.optional(),
   stagingDomain: domain.optional(),
-  network: z.strictObject({ name: dockerName.optional(), subnet: ipv4Subnet.optional() }).optional(),
-  database: z
-    .strictObject({
-      adminUser: z.string().regex(/^[a-z_][a-z0-9_]{0,31}$/, { message: "must be a MySQL user name of a-z, 0-9, _" }).optional(),
-      port: port.optional(),
-      providerEndpoint: z.string().regex(/^[A-Za-z0-9.-]+:[0-9]{1,5}$/, { message: "must be host:port" }).optional(),
-      providerProxy: z.string().regex(/^socks5h?:\/\/[^\s]+$/, { message: "must be a socks5:// URL" }).optional(),
-      external: z
-        .strictObject({
-          host: z.string().regex(/^[A-Za-z0-9.-]+$/, { message: "must be a host name or IPv4 address" }),
-          port: port.optional(),
-          adminUser: z.string().min(1),
-          adminPassword: secretInput,
-        })
-        .optional(),
-    })
-    .optional(),
+  network: z.strictObject({ name: dockerName.optional(), subnet: sitesSubnet.optional() }).optional(),
+  database: hostDatabaseSchema.optional(),
   proxy: z
     .strictObject({
       image: imageRef.optional(),
@@ -75,7 +88,7 @@ export const hostBootstrapSchema = z.strictObject({
   memcached: z.strictObject({ enabled: z.boolean(), memoryMb: z.number().int().min(16).max(65536).optional() }).optional(),
   dockerLogs: z
     .strictObject({
-      maxSize: z.string().regex(/^[0-9]+[kmg]$/, { message: "must be a docker size like 10m" }).optional(),
+      maxSize: z.string().regex(/^[1-9][0-9]*[kmg]$/, { message: "must be a docker size like 10m" }).optional(),
       maxFiles: z.number().int().min(1).max(100).optional(),
     })
     .optional(),

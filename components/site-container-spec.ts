@@ -40,16 +40,7 @@ export interface SiteEnvInput {
  * /etc/secrets, named by `*_FILE` variables.
  */
 export function renderSiteEnv(input: SiteEnvInput): string[] {
-  const problems: string[] = [];
-  for (const n of Object.keys(input.env)) {
-    if (PLATFORM_ENV_NAMES.has(n)) problems.push(`sites.${input.site}.env.${n}: ${JSON.stringify(n)} is set by simple-paas itself; choose another name`);
-  }
-  for (const n of input.secretEnvNames) {
-    for (const taken of [n, `${n}_FILE`]) {
-      if (PLATFORM_ENV_NAMES.has(taken)) problems.push(`sites.${input.site}.secretEnv.${n}: ${JSON.stringify(taken)} is set by simple-paas itself; choose another name`);
-      else if (taken !== n && taken in input.env) problems.push(`sites.${input.site}.secretEnv.${n}: ${JSON.stringify(taken)} is also in env; the secret's file would be hidden`);
-    }
-  }
+  const problems = siteEnvNameProblems(`sites.${input.site}`, input.env, input.secretEnvNames);
   if (problems.length > 0) throw new SimplePaasInputError(problems);
   const platform: Record<string, string> = {
     SITE_NAME: input.site,
@@ -79,14 +70,33 @@ export function renderSiteEnv(input: SiteEnvInput): string[] {
   return Object.keys(all).sort().map((k) => `${k}=${all[k]}`);
 }
 
+/**
+ * Env names of a site that would take a name the platform sets, or hide a
+ * secret's `NAME_FILE`; `field` is the site's field, e.g. `sites.blog`.
+ * Also run by the stack config before any resource exists.
+ */
+export function siteEnvNameProblems(field: string, env: Record<string, string>, secretEnvNames: readonly string[]): string[] {
+  const problems: string[] = [];
+  for (const n of Object.keys(env)) {
+    if (PLATFORM_ENV_NAMES.has(n)) problems.push(`${field}.env.${n}: ${JSON.stringify(n)} is set by simple-paas itself; choose another name`);
+  }
+  for (const n of secretEnvNames) {
+    for (const taken of [n, `${n}_FILE`]) {
+      if (PLATFORM_ENV_NAMES.has(taken)) problems.push(`${field}.secretEnv.${n}: ${JSON.stringify(taken)} is set by simple-paas itself; choose another name`);
+      else if (taken !== n && taken in env) problems.push(`${field}.secretEnv.${n}: ${JSON.stringify(taken)} is also in env; the secret's file would be hidden`);
+    }
+  }
+  return problems;
+}
+
+export const NO_HOST_NAME_RULE = "a site needs at least one domain, or a host with a stagingDomain";
+
 /** Every host name a site answers on: its live domains, then the staging alias. */
 export function siteHostNames(site: string, domains: string[], stagingDomain: string | undefined, staging: boolean): string[] {
   const names = [...domains];
   if (staging && stagingDomain !== undefined) names.push(`${site}.${stagingDomain}`);
   if (names.length === 0) {
-    throw new SimplePaasInputError([
-      `sites.${site}.domains: [] a site needs at least one domain, or a host with a stagingDomain`,
-    ]);
+    throw new SimplePaasInputError([`sites.${site}.domains: [] ${NO_HOST_NAME_RULE}`]);
   }
   return names;
 }

@@ -6,26 +6,16 @@
  * in by index.ts.
  */
 import { z } from "zod";
-import { hostBootstrapSchema, siteBackupOptionsSchema, simpleSiteSchema } from "./input-schemas";
-import { assertUnique, envName, parseOrThrow } from "./validation";
+import {
+  externalDatabaseSchema, hostBootstrapSchema, hostConnectionSchema, hostDatabaseSchema, siteBackupOptionsSchema, simpleSiteSchema,
+} from "./input-schemas";
+import { NO_HOST_NAME_RULE, siteEnvNameProblems } from "./site-container-spec";
+import { assertUnique, envName, parseOrThrow, SimplePaasInputError } from "./validation";
 
+// The host's and sites' own schemas, without the secrets (they have their own keys).
 const hostConfigSchema = hostBootstrapSchema.extend({
-  connection: z
-    .strictObject({
-      host: z.string().regex(/^[A-Za-z0-9.:-]+$/, { message: "must be a host name or IP address" }),
-      port: z.number().int().min(1).max(65535).optional(),
-      user: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, { message: "must be a Linux user name" }).optional(),
-    })
-    .optional(),
-  database: z
-    .strictObject({
-      adminUser: z.string().optional(),
-      port: z.number().int().optional(),
-      providerEndpoint: z.string().optional(),
-      providerProxy: z.string().optional(),
-      external: z.strictObject({ host: z.string(), port: z.number().int().optional(), adminUser: z.string() }).optional(),
-    })
-    .optional(),
+  connection: hostConnectionSchema.omit({ privateKey: true }).optional(),
+  database: hostDatabaseSchema.extend({ external: externalDatabaseSchema.omit({ adminPassword: true }).optional() }).optional(),
 });
 
 const backupConfigSchema = siteBackupOptionsSchema.omit({ credentials: true, password: true });
@@ -33,7 +23,7 @@ const backupConfigSchema = siteBackupOptionsSchema.omit({ credentials: true, pas
 const siteConfigSchema = simpleSiteSchema
   .omit({ host: true, registry: true, secretEnv: true, backup: true })
   .extend({
-    registry: z.strictObject({ server: z.string(), username: z.string().min(1) }).optional(),
+    registry: simpleSiteSchema.shape.registry.unwrap().omit({ password: true }).optional(),
     /** Names of secret env values; the values are in `simple-paas:secrets` → `<site>.env.<NAME>`. */
     secretEnv: z.array(envName).optional(),
     backup: z.union([z.literal(false), backupConfigSchema]).optional(),
@@ -60,5 +50,12 @@ export function parseStackConfig(raw: { host?: unknown; backup?: unknown; sites?
     ...(staging !== undefined && s.staging !== false ? [{ d: `${s.name}.${staging}`, field: `${fieldPrefix(i)} (staging alias)` }] : []),
   ]);
   assertUnique(domains, (x) => x.d, (k) => domains[k].field, "domain is");
+  // What SimpleSite would reject only once the host and the sites before it exist.
+  const problems = config.sites.flatMap((s, i) => [
+    ...siteEnvNameProblems(fieldPrefix(i), s.env ?? {}, s.secretEnv ?? []),
+    ...((s.domains ?? []).length === 0 && (staging === undefined || s.staging === false)
+      ? [`${fieldPrefix(i)}.domains: [] ${NO_HOST_NAME_RULE}`] : []),
+  ]);
+  if (problems.length > 0) throw new SimplePaasInputError(problems);
   return config;
 }

@@ -91,6 +91,17 @@ describe("HostBootstrap (mocks)", () => {
     assert.throws(() => new HostBootstrap("bad", { sitesRoot: "sites", network: { subnet: "10.0.0.0/33" } }),
       /host\.sitesRoot: "sites" must be an absolute path[\s\S]*host\.network\.subnet: "10\.0\.0\.0\/33" must be an IPv4 network in CIDR form/);
     assert.equal(recorded.filter((r) => r.name.startsWith("bad")).length, 0);
+    // Rules the host scripts would only enforce later, without the field's full name.
+    assert.throws(() => new HostBootstrap("bad2", {
+      network: { subnet: "172.17.8.0/24" },
+      dockerLogs: { maxSize: "0m" },
+      database: { external: { host: "db.example.net", adminUser: "ops admin", adminPassword: pulumi.secret("pw") } },
+    }), (err: Error) => [
+      /host\.network\.subnet: "172\.17\.8\.0\/24" must not overlap docker's own address pool 172\.17\.0\.0\/16/,
+      /host\.database\.external\.adminUser: "ops admin" must be a MySQL user name/,
+      /host\.dockerLogs\.maxSize: "0m" must be a docker size like 10m/,
+    ].every((re) => re.test(err.message)));
+    assert.equal(recorded.filter((r) => r.name.startsWith("bad2")).length, 0);
   });
 });
 

@@ -163,6 +163,50 @@ describe("parseStackConfig", () => {
     assertOneProblem({ host: { network: { subnet: "10.0.0.0/30" } } }, "simple-paas:host.network.subnet", "10.0.0.0/30", /prefix length from 8 to 28/);
   });
 
+  it("applies the host's own rules to host.connection and host.database (only the secrets are left out)", () => {
+    assertOneProblem({ host: { database: { adminUser: "x'; DROP" } } }, "simple-paas:host.database.adminUser", "x'; DROP", /^must be a MySQL user name/);
+    assertOneProblem({ host: { database: { port: 0 } } }, "simple-paas:host.database.port", 0, /^Too small/);
+    assertOneProblem({ host: { database: { providerProxy: "http://proxy:3128" } } }, "simple-paas:host.database.providerProxy", "http://proxy:3128", /^must be a socks5:\/\/ URL/);
+    assertOneProblem(
+      { host: { database: { external: { host: "db.example.net", adminUser: "ops admin" } } } },
+      "simple-paas:host.database.external.adminUser", "ops admin", /^must be a MySQL user name/,
+    );
+    assertOneProblem({ host: { connection: { host: "203.0.113.10", port: 70000 } } }, "simple-paas:host.connection.port", 70000, /^Too big/);
+    assert.match(problemsOf({ host: { database: { external: { host: "db", adminUser: "ops", adminPassword: "pw" } } } })[0],
+      /^simple-paas:host\.database\.external\.adminPassword: is not a known option$/, "the password has its own secret key");
+    assert.match(problemsOf({ host: { connection: { host: "h", privateKey: "KEY" } } })[0], /^simple-paas:host\.connection\.privateKey: is not a known option$/);
+  });
+
+  it("rejects a host subnet inside docker's own address pool", () => {
+    assertOneProblem({ host: { network: { subnet: "172.17.5.0/24" } } }, "simple-paas:host.network.subnet", "172.17.5.0/24", /^must not overlap docker's own address pool 172\.17\.0\.0\/16$/);
+  });
+
+  it("rejects a bad registry server", () => {
+    assertOneProblem(
+      { sites: [site("blog", { registry: { server: "https://ghcr.io", username: "acme" } })] },
+      "simple-paas:sites[0].registry.server", "https://ghcr.io", /^must be a registry host name/,
+    );
+  });
+
+  it("rejects, before anything exists, env names the platform sets and a site without any host name", () => {
+    assert.deepEqual(problemsOf({
+      sites: [
+        site("blog"),
+        site("shop", { env: { DATABASE_HOST: "evil" }, secretEnv: ["HASH_SALT"] }),
+        site("wiki", { domains: [] }),
+        site("docs", { domains: [], staging: false }),
+      ],
+      host: { stagingDomain: "staging.example.com" },
+    }), [
+      `simple-paas:sites[1].env.DATABASE_HOST: "DATABASE_HOST" is set by simple-paas itself; choose another name`,
+      `simple-paas:sites[1].secretEnv.HASH_SALT: "HASH_SALT_FILE" is set by simple-paas itself; choose another name`,
+      `simple-paas:sites[3].domains: [] a site needs at least one domain, or a host with a stagingDomain`,
+    ]);
+    assert.deepEqual(problemsOf({ sites: [site("wiki", { domains: [] })] }), [
+      `simple-paas:sites[0].domains: [] a site needs at least one domain, or a host with a stagingDomain`,
+    ]);
+  });
+
   describe("unknown keys (strict objects)", () => {
     const cases: [string, Raw, RegExp][] = [
       ["at top level", { host: {}, hosts: {} } as Raw, /^simple-paas:hosts: is not a known option$/],
