@@ -27,6 +27,19 @@ After=docker.service
 `;
 
 /**
+ * On systemd hosts, installs AFTER_DOCKER_DROPIN for `unit` and reloads
+ * systemd when it changed. Leaves SP_FILE_CHANGED for the drop-in.
+ */
+function afterDockerDropin(unit: string): string {
+  const dir = `/etc/systemd/system/${unit}.service.d`;
+  return `if sp_is_systemd; then
+  sp_ensure_dir ${dir} 0755 root root
+  ${writeKnownFile(`${dir}/simple-paas.conf`, "0644", "root", "root", AFTER_DOCKER_DROPIN)}
+  if [ "$SP_FILE_CHANGED" = 1 ]; then systemctl daemon-reload; fi
+fi`;
+}
+
+/**
  * Reads the MariaDB admin password from stdin (one line), writes
  * `<configDir>/mysql-admin.cnf`, sets up the admin account (local) or
  * checks it (external), configures memcached and writes host.env.
@@ -94,11 +107,7 @@ skip-name-resolve
 `;
   return `${writeKnownFile(MARIADB_SERVER_CNF, "0644", "root", "root", serverCnf)}
 mariadb_cnf_changed=$SP_FILE_CHANGED
-if sp_is_systemd; then
-  sp_ensure_dir /etc/systemd/system/mariadb.service.d 0755 root root
-  ${writeKnownFile("/etc/systemd/system/mariadb.service.d/simple-paas.conf", "0644", "root", "root", AFTER_DOCKER_DROPIN)}
-  if [ "$SP_FILE_CHANGED" = 1 ]; then systemctl daemon-reload; fi
-fi
+${afterDockerDropin("mariadb")}
 
 # What the running server does, compared with what we want: a restart
 # happens only when they differ or our option file just changed.
@@ -181,11 +190,7 @@ ${[0, 2, 4, 6, 8].map((i) => `${args[i]} ${args[i + 1]}`).join("\n")}
 `;
   return `${writeKnownFile(MEMCACHED_CONF, "0644", "root", "root", conf)}
 memcached_conf_changed=$SP_FILE_CHANGED
-if sp_is_systemd; then
-  sp_ensure_dir /etc/systemd/system/memcached.service.d 0755 root root
-  ${writeKnownFile("/etc/systemd/system/memcached.service.d/simple-paas.conf", "0644", "root", "root", AFTER_DOCKER_DROPIN)}
-  if [ "$SP_FILE_CHANGED" = 1 ]; then systemctl daemon-reload; fi
-fi
+${afterDockerDropin("memcached")}
 readonly SP_MEMCACHED_BYTES=${shellQuote(memoryMb * 1024 * 1024)}
 # The maxbytes of the memcached answering on the gateway; empty when none does.
 memcached_bytes() {
