@@ -106,6 +106,10 @@ describe("sp command", () => {
       [["exec", "Bad_Name", "true"], /invalid site name 'Bad_Name'/],
       [["backup", "../etc"], /invalid site name/],
       [["restore", "-x"], /unknown option/],
+      [["restore", "blog", "latest", "extra"], /restore: too many arguments/],
+      [["tar-restore", "blog", "a.tar.gz", "extra"], /tar-restore: too many arguments/],
+      [["tar-restore", "blog", "a.tar.gz", "--if-fresh"], /tar-restore: unknown option '--if-fresh'/],
+      [["prune", "blog", "--tag", "x"], /prune: unknown option '--tag'/],
     ];
     for (const [args, message] of cases) {
       const r = run(spOdd, ...args);

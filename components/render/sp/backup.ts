@@ -24,9 +24,7 @@ pick_sites() {
   else
     [[ -n "$site" ]] || usage_error "$action: missing SITE (or --all)"
     check_site_name "$site"
-    load_host
-    load_site "$site"
-    load_backup
+    load_site_backup "$site"
     SITES=("$site")
   fi
 }
@@ -88,12 +86,7 @@ cmd_backup() {
 backup_one() {
   local kind="$2" tag tag_args=() tar_note=""
   [[ "$kind" =~ ^(manual|scheduled|final)$ ]] || usage_error "_backup-one: bad kind '$kind'"
-  load_host
-  check_site_name "$1"
-  # First, so that even a broken site config shows up as a failed backup.
-  begin_event backup "$1"
-  load_site "$1"
-  load_backup
+  begin_site_event backup "$1"
   shift 2
   for tag in "$@"; do tag_args+=(--tag "$tag"); done
   lock_site
@@ -202,11 +195,7 @@ cmd_prune() {
 # always keeping manual and final ones; prune; check.
 prune_one() {
   local keep=() name var value
-  load_host
-  check_site_name "$1"
-  begin_event prune "$1"
-  load_site "$1"
-  load_backup
+  begin_site_event prune "$1"
   lock_site
   for name in last hourly daily weekly monthly yearly; do
     var="SP_KEEP_\${name^^}"
@@ -232,9 +221,7 @@ prune_one() {
 # sp snapshots SITE: the site's snapshots, on stdout.
 cmd_snapshots() {
   (( $# == 1 )) || usage_error "usage: sp snapshots SITE"
-  load_host
-  load_site "$1"
-  load_backup
+  load_site_backup "$1"
   check_repo
   if [[ "$REPO_STATE" == missing ]]; then
     warn "no snapshots: there is no restic repository at $SP_RESTIC_REPOSITORY yet"

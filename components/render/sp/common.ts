@@ -120,6 +120,23 @@ load_backup() {
   [[ -f "$SITE_DIR/backup/restic_pass" ]] || die "there is no $SITE_DIR/backup/restic_pass"
 }
 
+# The host's, the site's and its backup settings.
+load_site_backup() {
+  load_host
+  load_site "$1"
+  load_backup
+}
+
+# begin_site_event ACTION SITE: like load_site_backup, but a broken site
+# config already shows up as a failed ACTION (status file, log line).
+begin_site_event() {
+  load_host
+  check_site_name "$2"
+  begin_event "$1" "$2"
+  load_site "$2"
+  load_backup
+}
+
 # Names of the configured sites (a directory with a site.env), sorted.
 configured_sites() {
   local dir name

@@ -150,46 +150,70 @@ apply_restore() {
   start_site_containers
 }
 
-# sp restore SITE [SNAPSHOT] [--yes] | sp restore SITE --if-fresh
-cmd_restore() {
-  local site="" spec="" yes=0 fresh=0
+# parse_restore_args ACTION ARGS...: --yes (-y), for restore also
+# --if-fresh, and at most two operands. Sets RA_YES, RA_FRESH, RA_1, RA_2.
+parse_restore_args() {
+  local action="$1"
+  shift
+  RA_YES=0 RA_FRESH=0 RA_1="" RA_2=""
   while (( $# )); do
     case "$1" in
-      --yes | -y) yes=1 ;;
-      --if-fresh) fresh=1 ;;
-      -*) usage_error "restore: unknown option '$1'" ;;
+      --yes | -y) RA_YES=1 ;;
+      --if-fresh)
+        [[ "$action" == restore ]] || usage_error "$action: unknown option '$1'"
+        RA_FRESH=1 ;;
+      -*) usage_error "$action: unknown option '$1'" ;;
       *)
-        if [[ -z "$site" ]]; then site="$1"
-        elif [[ -z "$spec" ]]; then spec="$1"
-        else usage_error "restore: too many arguments"
+        if [[ -z "$RA_1" ]]; then RA_1="$1"
+        elif [[ -z "$RA_2" ]]; then RA_2="$1"
+        else usage_error "$action: too many arguments"
         fi ;;
     esac
     shift
   done
+}
+
+# Settings of SITE, its data dir, then its lock.
+prepare_restore() {
+  load_site_backup "$1"
+  require_data_dir
+  lock_site
+}
+
+# A restore over files or tables needs --yes (exit 2 otherwise).
+confirm_replace() {
+  if (( ! RA_YES )) && site_has_data; then
+    usage_error "$1: '$SP_SITE' has files in public/ private/ sql/ or tables in $SP_DB_NAME, which the restore replaces: add --yes"
+  fi
+}
+
+# SNAPSHOT into a new stage, at $STAGE/new.
+stage_snapshot() {
+  make_stage
+  restic_site restore "$SNAPSHOT" --target "$STAGE/new" >&2 || die "restic restore of \${SNAPSHOT:0:8} failed; nothing was changed"
+}
+
+# sp restore SITE [SNAPSHOT] [--yes] | sp restore SITE --if-fresh
+cmd_restore() {
+  parse_restore_args restore "$@"
+  local site="$RA_1" spec="$RA_2"
   [[ -n "$site" ]] || usage_error "restore: missing SITE"
   check_site_name "$site"
-  if (( fresh )); then
+  if (( RA_FRESH )); then
     [[ -z "$spec" ]] || usage_error "restore: --if-fresh always restores the latest snapshot; give no SNAPSHOT"
     restore_if_fresh "$site"
     return
   fi
   spec="\${spec:-latest}"
   [[ "$spec" =~ ^(latest|[0-9a-f]{8,64})$ ]] || usage_error "restore: SNAPSHOT must be latest or a snapshot id (8-64 hex digits), not '$spec'"
-  load_host
-  load_site "$site"
-  load_backup
-  require_data_dir
-  lock_site
-  if (( ! yes )) && site_has_data; then
-    usage_error "restore: '$site' has files in public/ private/ sql/ or tables in $SP_DB_NAME, which the restore replaces: add --yes"
-  fi
+  prepare_restore "$site"
+  confirm_replace restore
   begin_event restore "$SP_SITE"
   check_repo
   [[ "$REPO_STATE" == ok ]] || die "there is no restic repository at $SP_RESTIC_REPOSITORY"
   resolve_snapshot "$spec"
   [[ -n "$SNAPSHOT" ]] || die "no snapshot '$spec' of '$site' in $SP_RESTIC_REPOSITORY"
-  make_stage
-  restic_site restore "$SNAPSHOT" --target "$STAGE/new" >&2 || die "restic restore of \${SNAPSHOT:0:8} failed; nothing was changed"
+  stage_snapshot
   apply_restore "$STAGE/new" 1 1
   log_event restore ok "snapshot=\${SNAPSHOT:0:8}"
   EV_DONE=1
@@ -200,11 +224,7 @@ cmd_restore() {
 # it has no tables). No repository or no snapshot: nothing to do.
 restore_if_fresh() {
   local files=0 db=0
-  load_host
-  load_site "$1"
-  load_backup
-  require_data_dir
-  lock_site
+  prepare_restore "$1"
   begin_event restore "$SP_SITE"
   if ! data_has_files; then files=1; fi
   count_db_tables
@@ -226,8 +246,7 @@ restore_if_fresh() {
     EV_DONE=1
     return 0
   fi
-  make_stage
-  restic_site restore "$SNAPSHOT" --target "$STAGE/new" >&2 || die "restic restore of \${SNAPSHOT:0:8} failed; nothing was changed"
+  stage_snapshot
   apply_restore "$STAGE/new" "$files" "$db"
   log_event restore ok "snapshot=\${SNAPSHOT:0:8} if-fresh files=$files database=$db"
   EV_DONE=1
@@ -236,31 +255,16 @@ restore_if_fresh() {
 # sp tar-restore SITE ARCHIVE [--yes]: like restore, from a tar backup
 # (a path, or a file name in SP_TAR_DIR).
 cmd_tar_restore() {
-  local site="" archive="" yes=0
-  while (( $# )); do
-    case "$1" in
-      --yes | -y) yes=1 ;;
-      -*) usage_error "tar-restore: unknown option '$1'" ;;
-      *)
-        if [[ -z "$site" ]]; then site="$1"
-        elif [[ -z "$archive" ]]; then archive="$1"
-        else usage_error "tar-restore: too many arguments"
-        fi ;;
-    esac
-    shift
-  done
+  parse_restore_args tar-restore "$@"
+  local site="$RA_1" archive="$RA_2"
   [[ -n "$site" && -n "$archive" ]] || usage_error "usage: sp tar-restore SITE ARCHIVE [--yes]"
   check_site_name "$site"
-  load_host
-  load_site "$site"
-  load_backup
+  load_site_backup "$site"
   if [[ "$archive" != */* && -n "\${SP_TAR_DIR:-}" && -f "$SP_TAR_DIR/$archive" ]]; then archive="$SP_TAR_DIR/$archive"; fi
   [[ -f "$archive" ]] || die "there is no archive $archive"
   require_data_dir
   lock_site
-  if (( ! yes )) && site_has_data; then
-    usage_error "tar-restore: '$site' has files in public/ private/ sql/ or tables in $SP_DB_NAME, which the restore replaces: add --yes"
-  fi
+  confirm_replace tar-restore
   begin_event restore "$SP_SITE"
   make_stage
   tar -xzf "$archive" -C "$STAGE/new" --no-same-owner || die "cannot extract $archive; nothing was changed"
