@@ -5,11 +5,13 @@ import * as random from "@pulumi/random";
 import * as command from "@pulumi/command";
 import { HostConnection, HostCommand, HostTarget, runOnHost } from "./host-command";
 import { hostBootstrapSchema } from "./input-schemas";
-import { DEFAULT_HOST_PATHS, HostPaths, describeSubnet, mysqlHostPatternForSubnet } from "./naming";
-import { HostSetupInput, renderHostPackagesScript, renderHostServicesScript, renderInstallFileScript } from "./render/host-setup";
-import { ProxyConfigInput, renderProxyFileScript, renderProxyMainConfig } from "./render/proxy-config";
+import { HostSettings, resolveSettings, toSetupInput } from "./host-settings";
+import { renderHostPackagesScript, renderHostServicesScript, renderInstallFileScript } from "./render/host-setup";
+import { renderProxyFileScript, renderProxyMainConfig } from "./render/proxy-config";
 import { renderSpCommand } from "./render/sp-command";
 import { parseOrThrow } from "./validation";
+
+export type { HostSettings } from "./host-settings";
 
 export interface HostBootstrapArgs {
   /**
@@ -80,19 +82,6 @@ export interface HostBootstrapArgs {
    * disaster-recovery runbook. @default "1"
    */
   generation?: string;
-}
-
-/** What a site needs to know about its host; plain values, resolved once. */
-export interface HostSettings {
-  paths: HostPaths;
-  generation: string;
-  connection?: HostConnection;
-  network: { name: string; subnet: string; gateway: string };
-  database: { containerHost: string; port: number; userHostPattern: string };
-  memcached?: { host: string; port: number };
-  proxyContainer: string;
-  proxy: ProxyConfigInput;
-  stagingDomain?: string;
 }
 
 /**
@@ -251,56 +240,6 @@ export class HostBootstrap extends pulumi.ComponentResource {
       }, { parent, dependsOn: [services] });
     }
   }
-}
-
-function resolveSettings(args: HostBootstrapArgs): HostSettings {
-  const paths: HostPaths = {
-    ...DEFAULT_HOST_PATHS,
-    sitesRoot: args.sitesRoot ?? DEFAULT_HOST_PATHS.sitesRoot,
-    configDir: args.configDir ?? DEFAULT_HOST_PATHS.configDir,
-    backupRoot: args.backupRoot ?? DEFAULT_HOST_PATHS.backupRoot,
-  };
-  const subnet = args.network?.subnet ?? "172.30.0.0/24";
-  const { gateway } = describeSubnet(subnet);
-  const external = args.database?.external;
-  return {
-    paths,
-    generation: args.generation ?? "1",
-    connection: args.connection,
-    network: { name: args.network?.name ?? "simple-paas", subnet, gateway },
-    database: external
-      ? { containerHost: external.host, port: external.port ?? 3306, userHostPattern: "%" }
-      : { containerHost: gateway, port: args.database?.port ?? 3306, userHostPattern: mysqlHostPatternForSubnet(subnet) },
-    memcached: args.memcached?.enabled ? { host: gateway, port: 11211 } : undefined,
-    proxyContainer: "simple-paas-proxy",
-    proxy: {
-      acmeEmail: args.proxy?.acmeEmail,
-      acmeCa: args.proxy?.acmeCa,
-      acmeCaRootInContainer: args.proxy?.acmeCaRootPem ? "/etc/caddy/acme-ca-root.pem" : undefined,
-      tls: args.proxy?.tls ?? "acme",
-      maxBodySize: args.proxy?.maxBodySize ?? "100MB",
-      upstreamTimeout: args.proxy?.upstreamTimeout ?? "300s",
-    },
-    stagingDomain: args.stagingDomain,
-  };
-}
-
-function toSetupInput(args: HostBootstrapArgs, s: HostSettings): HostSetupInput {
-  const external = args.database?.external;
-  return {
-    sitesRoot: s.paths.sitesRoot,
-    configDir: s.paths.configDir,
-    backupRoot: s.paths.backupRoot,
-    statusDir: s.paths.statusDir,
-    logFile: s.paths.logFile,
-    network: s.network,
-    proxyContainer: s.proxyContainer,
-    database: external
-      ? { mode: "external", adminUser: external.adminUser, host: external.host, port: external.port ?? 3306 }
-      : { mode: "local", adminUser: args.database?.adminUser ?? "simple_paas_admin", port: s.database.port },
-    memcached: { enabled: args.memcached?.enabled ?? false, memoryMb: args.memcached?.memoryMb ?? 64 },
-    dockerLogs: { maxSize: args.dockerLogs?.maxSize ?? "10m", maxFiles: args.dockerLogs?.maxFiles ?? 3 },
-  };
 }
 
 /**
