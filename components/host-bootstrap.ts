@@ -223,7 +223,7 @@ export class HostBootstrap extends pulumi.ComponentResource {
         ],
         securityOpts: ["no-new-privileges:true"],
         logDriver: "json-file",
-        logOpts: { "max-size": args.dockerLogs?.maxSize ?? "10m", "max-file": String(args.dockerLogs?.maxFiles ?? 3) },
+        logOpts: { "max-size": settings.dockerLogs.maxSize, "max-file": String(settings.dockerLogs.maxFiles) },
         labels: [{ label: "simple-paas.role", value: "proxy" }],
       }, { parent, provider: parent.docker, dependsOn: [proxyConfig], deleteBeforeReplace: true });
     }

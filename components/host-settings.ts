@@ -7,6 +7,7 @@ import type { HostBootstrapArgs } from "./host-bootstrap";
 import { HostConnection } from "./host-command";
 import { DEFAULT_HOST_PATHS, HostPaths, describeSubnet, mysqlHostPatternForSubnet } from "./naming";
 import { HostSetupInput } from "./render/host-setup";
+import { MEMCACHED_PORT } from "./render/host-services";
 import { ProxyConfigInput } from "./render/proxy-config";
 
 /** What a site needs to know about its host; plain values, resolved once. */
@@ -20,6 +21,8 @@ export interface HostSettings {
   proxyContainer: string;
   proxy: ProxyConfigInput;
   stagingDomain?: string;
+  /** json-file log rotation of the daemon, the proxy and every site container. */
+  dockerLogs: { maxSize: string; maxFiles: number };
 }
 
 /** The defaults applied to validated arguments. */
@@ -41,7 +44,7 @@ export function resolveSettings(args: HostBootstrapArgs): HostSettings {
     database: external
       ? { containerHost: external.host, port: external.port ?? 3306, userHostPattern: "%" }
       : { containerHost: gateway, port: args.database?.port ?? 3306, userHostPattern: mysqlHostPatternForSubnet(subnet) },
-    memcached: args.memcached?.enabled ? { host: gateway, port: 11211 } : undefined,
+    memcached: args.memcached?.enabled ? { host: gateway, port: MEMCACHED_PORT } : undefined,
     proxyContainer: "simple-paas-proxy",
     proxy: {
       acmeEmail: args.proxy?.acmeEmail,
@@ -52,6 +55,7 @@ export function resolveSettings(args: HostBootstrapArgs): HostSettings {
       upstreamTimeout: args.proxy?.upstreamTimeout ?? "300s",
     },
     stagingDomain: args.stagingDomain,
+    dockerLogs: { maxSize: args.dockerLogs?.maxSize ?? "10m", maxFiles: args.dockerLogs?.maxFiles ?? 3 },
   };
 }
 
@@ -70,6 +74,6 @@ export function toSetupInput(args: HostBootstrapArgs, s: HostSettings): HostSetu
       ? { mode: "external", adminUser: external.adminUser, host: external.host, port: external.port ?? 3306 }
       : { mode: "local", adminUser: args.database?.adminUser ?? "simple_paas_admin", port: s.database.port },
     memcached: { enabled: args.memcached?.enabled ?? false, memoryMb: args.memcached?.memoryMb ?? 64 },
-    dockerLogs: { maxSize: args.dockerLogs?.maxSize ?? "10m", maxFiles: args.dockerLogs?.maxFiles ?? 3 },
+    dockerLogs: s.dockerLogs,
   };
 }

@@ -168,9 +168,11 @@ export class SimpleSite extends pulumi.ComponentResource {
         ...(args.publicMountPath ? [{ hostPath: `${setupInput.dataDir}/public`, containerPath: args.publicMountPath }] : []),
       ];
       const limits = { memory: args.resources?.memoryMb, cpus: args.resources?.cpus?.toString() };
+      // The host's rotation (HostBootstrapArgs.dockerLogs), as for the proxy.
+      const logOpts = { "max-size": settings.dockerLogs.maxSize, "max-file": String(settings.dockerLogs.maxFiles) };
       // Everything that makes docker replace the container goes into its name.
       const containerName = pulumi.all([image.imageId, user]).apply(([imageId, u]) =>
-        siteContainerName(site, { image: args.image, imageId, user: u, env, volumes, health, limits, port, generation: settings.generation }));
+        siteContainerName(site, { image: args.image, imageId, user: u, env, volumes, health, limits, logOpts, port, generation: settings.generation }));
       const restoreStep = parent.backup?.restore ? [parent.backup.restore] : [];
       return new docker.Container(`${name}-container`, {
         name: containerName,
@@ -187,7 +189,7 @@ export class SimpleSite extends pulumi.ComponentResource {
         cpus: limits.cpus,
         securityOpts: ["no-new-privileges:true"],
         logDriver: "json-file",
-        logOpts: { "max-size": "10m", "max-file": "3" },
+        logOpts,
         labels: [{ label: SITE_LABEL, value: site }],
         destroyGraceSeconds: 30,
       }, { parent, provider: host.docker, dependsOn: [setup, grant, ...restoreStep, ...(jobs ? [jobs] : [])] });

@@ -199,6 +199,20 @@ describe("SimpleSite (mocks)", () => {
     }
   });
 
+  it("rotates the site's container logs as the host says (dockerLogs), and a change of it gives a new container name", async () => {
+    const defaults = newSite(newHost());
+    const name1 = await valueOf(defaults.containerName);
+    await settle();
+    assert.deepEqual(findRecorded("docker:index/container:Container", "blog-container").inputs.logOpts, { "max-size": "10m", "max-file": "3" });
+    resetRecorded();
+    const custom = newSite(newHost("logs", { dockerLogs: { maxSize: "50m", maxFiles: 7 } }));
+    const name2 = await valueOf(custom.containerName);
+    await settle();
+    assert.deepEqual(findRecorded("docker:index/container:Container", "blog-container").inputs.logOpts, { "max-size": "50m", "max-file": "7" });
+    assert.deepEqual(findRecorded("docker:index/container:Container", "logs-proxy").inputs.logOpts, { "max-size": "50m", "max-file": "7" });
+    assert.notEqual(name2, name1, "docker replaces a container whose log options change: it needs a new name to start beside the old one");
+  });
+
   it("names the container after its spec, so a new image gets a new container beside the old one", async () => {
     const host = newHost();
     const a = new SimpleSite("a", { host, name: "a", image: "site-app:v1", domains: ["a.example.com"] });
