@@ -122,8 +122,6 @@ export const registryServer = z
   .string()
   .regex(/^[a-zA-Z0-9.-]+(:[0-9]{1,5})?$/, { message: "must be a registry host name with an optional :port, e.g. registry.example.com:5000" });
 
-export const nonEmptySecret = z.string().min(1, { message: "must not be empty" });
-
 export const port = z.number().int().min(1).max(65535);
 
 export const ipv4Subnet = z.string().superRefine((value, ctx) => {

@@ -26,7 +26,7 @@ export function renderBackupEnv(settings: BackupSettings): string {
 }
 
 /** What a credential's name must be: restic.env is sourced by bash as `export NAME='value'`. */
-export const CREDENTIAL_NAME_PATTERN = "^[A-Z_][A-Z0-9_]*$";
+const CREDENTIAL_NAME_PATTERN = "^[A-Z_][A-Z0-9_]*$";
 
 /**
  * stdin: `{"resticPassword": "...", "credentials": {"NAME": "value"}}`.
