@@ -40,8 +40,6 @@ export interface HostScript {
   stdin?: pulumi.Input<string>;
   /** Script run when the resource is deleted. */
   deleteScript?: string;
-  /** Values whose change re-runs the script from scratch (replacement). */
-  triggers?: pulumi.Input<unknown>[];
 }
 
 export type HostCommand = command.local.Command | command.remote.Command;
@@ -53,7 +51,8 @@ export function runOnHost(
   opts: pulumi.CustomResourceOptions,
 ): HostCommand {
   const connection = target.connection;
-  const triggers = [target.generation, ...(spec.triggers ?? [])];
+  // A new generation replaces the step: it runs from scratch on the new host.
+  const triggers = [target.generation];
   // A step that undoes itself on delete must undo the old run before the new
   // one: both write the same files on the host.
   if (spec.deleteScript !== undefined) opts = { deleteBeforeReplace: true, ...opts };
