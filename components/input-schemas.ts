@@ -9,6 +9,7 @@ import {
   absolutePath, cronSchedule, domain, envName, imageRef, ipv4Subnet, port, registryServer, siteName,
 } from "./validation";
 import { cidrRange, DOCKER_ADDRESS_POOLS } from "./render/host-setup-input";
+import { CONTAINER_PATHS } from "./site-container-spec";
 
 const secretInput = z.custom<pulumi.Input<string>>(
   (v) => typeof v === "string" || pulumi.Output.isInstance(v) || v instanceof Promise,
@@ -96,6 +97,8 @@ export const hostBootstrapSchema = z.strictObject({
 
 export const siteCronJobSchema = z.strictObject({ schedule: cronSchedule, command: z.string().min(1).regex(/^[^\n\r]*$/, { message: "must be one line" }) });
 
+const KEEP_NAMES = ["last", "hourly", "daily", "weekly", "monthly", "yearly"] as const;
+
 export const siteBackupOptionsSchema = z.strictObject({
   repository: z.string().min(1).regex(/^[^\s'"]+$/, { message: "must be a restic repository (a path or URL without spaces or quotes)" }).optional(),
   credentials: z.union([z.record(envName, secretInput), z.custom<pulumi.Output<unknown>>((v) => pulumi.Output.isInstance(v))]).optional(),
@@ -110,6 +113,10 @@ export const siteBackupOptionsSchema = z.strictObject({
       weekly: z.number().int().min(0).optional(),
       monthly: z.number().int().min(0).optional(),
       yearly: z.number().int().min(0).optional(),
+    })
+    // Unset values keep their (non-zero) defaults; every one 0 leaves prune no rule to keep by.
+    .refine((keep) => KEEP_NAMES.some((n) => keep[n] !== 0), {
+      message: "must keep something: with every value 0, `sp prune` refuses to run (it would forget every scheduled snapshot)",
     })
     .optional(),
   tar: z.union([z.literal(false), z.strictObject({ dir: absolutePath, keep: z.number().int().min(1).max(1000).optional() })]).optional(),
@@ -141,7 +148,11 @@ export const simpleSiteSchema = z.strictObject({
   resources: z.strictObject({ memoryMb: z.number().int().min(6).optional(), cpus: z.number().positive().max(256).optional() }).optional(),
   cron: z.array(siteCronJobSchema).optional(),
   runAs: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$|^[0-9]+$/, { message: "must be a user name or uid inside the image" }).optional(),
-  publicMountPath: absolutePath.optional(),
+  publicMountPath: absolutePath
+    .refine((p) => p !== CONTAINER_PATHS.shared && p !== CONTAINER_PATHS.secrets && !p.startsWith(`${CONTAINER_PATHS.secrets}/`), {
+      message: `must not be ${CONTAINER_PATHS.shared} or ${CONTAINER_PATHS.secrets} (or inside it): simple-paas mounts those itself`,
+    })
+    .optional(),
   protect: z.boolean().optional(),
   backup: z.union([z.literal(false), siteBackupOptionsSchema]).optional(),
 });

@@ -181,6 +181,18 @@ describe("parseStackConfig", () => {
     assertOneProblem({ host: { network: { subnet: "172.17.5.0/24" } } }, "simple-paas:host.network.subnet", "172.17.5.0/24", /^must not overlap docker's own address pool 172\.17\.0\.0\/16$/);
   });
 
+  it("rejects a retention that keeps nothing, and a public mount over a path simple-paas mounts", () => {
+    const none = { last: 0, hourly: 0, daily: 0, weekly: 0, monthly: 0, yearly: 0 };
+    assert.deepEqual(problemsOf({ backup: { keep: none } }).map((p) => p.replace(/ \(.*/, "")), ["simple-paas:backup.keep: must keep something: with every value 0, `sp prune` refuses to run"]);
+    assert.equal(problemsOf({ sites: [site("blog", { backup: { keep: none } })] }).length, 1);
+    assert.equal(parseStackConfig({ backup: { keep: { ...none, daily: 1 } } }).backup.keep?.daily, 1);
+    assert.equal(parseStackConfig({ backup: { keep: { last: 0 } } }).backup.keep?.last, 0, "unset values keep their defaults");
+    for (const mount of ["/shared", "/etc/secrets", "/etc/secrets/public"]) {
+      assertOneProblem({ sites: [site("blog", { publicMountPath: mount })] }, "simple-paas:sites[0].publicMountPath", mount, /^must not be \/shared or \/etc\/secrets/);
+    }
+    assert.equal(parseStackConfig({ sites: [site("blog", { publicMountPath: "/var/www/html/files" })] }).sites.length, 1);
+  });
+
   it("rejects a bad registry server", () => {
     assertOneProblem(
       { sites: [site("blog", { registry: { server: "https://ghcr.io", username: "acme" } })] },
