@@ -3,6 +3,7 @@
  * scripts' contract), health check and routes' host names. No Pulumi
  * resources here, so all of it is unit-tested as plain data.
  */
+import { shellQuote } from "./render/shell";
 import { SimplePaasInputError } from "./validation";
 
 /** Where the site's files appear inside its container. */
@@ -117,7 +118,7 @@ export function renderHealthCheck(input: HealthCheckInput): { tests: string[]; i
   const url = `http://127.0.0.1:${input.port}${input.path ?? "/"}`;
   const tests = input.command ?? [
     "CMD-SHELL",
-    `curl -fsS -o /dev/null '${url}' || wget -q -O /dev/null '${url}' || exit 1`,
+    `curl -fsS -o /dev/null ${shellQuote(url)} || wget -q -O /dev/null ${shellQuote(url)} || exit 1`,
   ];
   const interval = input.intervalSeconds ?? 5;
   return { tests, interval: `${interval}s`, timeout: "5s", retries: input.retries ?? 3, startPeriod: "60s" };

@@ -219,6 +219,11 @@ describe("renderHealthCheck", () => {
     });
   });
 
+  it("quotes the URL for the shell whatever the path holds", () => {
+    const [, test] = renderHealthCheck({ port: 80, path: "/it's" }).tests;
+    assert.equal(test, "curl -fsS -o /dev/null 'http://127.0.0.1:80/it'\\''s' || wget -q -O /dev/null 'http://127.0.0.1:80/it'\\''s' || exit 1");
+  });
+
   it("uses a custom command verbatim", () => {
     const check = renderHealthCheck({ port: 80, command: ["CMD", "/usr/local/bin/healthcheck", "--quick"], retries: 2 });
     assert.deepEqual(check.tests, ["CMD", "/usr/local/bin/healthcheck", "--quick"]);
