@@ -100,7 +100,13 @@ export const siteCronJobSchema = z.strictObject({ schedule: cronSchedule, comman
 const KEEP_NAMES = ["last", "hourly", "daily", "weekly", "monthly", "yearly"] as const;
 
 export const siteBackupOptionsSchema = z.strictObject({
-  repository: z.string().min(1).regex(/^[^\s'"]+$/, { message: "must be a restic repository (a path or URL without spaces or quotes)" }).optional(),
+  repository: z
+    .string()
+    .min(1)
+    .regex(/^[^\s'"]+$/, { message: "must be a restic repository (a path or URL without spaces or quotes)" })
+    // The repository is a plain output and shows in logs: a password belongs in `credentials`.
+    .refine((v) => !/:\/\/[^/@]*:[^/@]*@/.test(v), { message: "must not hold a password (user:password@); put it in credentials" })
+    .optional(),
   credentials: z.union([z.record(envName, secretInput), z.custom<pulumi.Output<unknown>>((v) => pulumi.Output.isInstance(v))]).optional(),
   password: secretInput.optional(),
   schedule: cronSchedule.optional(),

@@ -150,7 +150,7 @@ sp_service() {
   if [ "$name" = docker ] && ! grep -qE '^cgroup2? ' /proc/mounts && command -v cgroupfs-mount >/dev/null; then
     cgroupfs-mount
   fi
-  install -d -m 0755 ${shellQuote(DAEMON_LOG_DIR)}
+  install -d -m 0750 ${shellQuote(DAEMON_LOG_DIR)}
   start-stop-daemon --start --oknodo --background "\${makepid[@]}" --pidfile "$pidfile" \\
     --output ${shellQuote(DAEMON_LOG_DIR)}"/$name.log" --exec "$exe" -- "\${args[@]}" 3>&-
 }

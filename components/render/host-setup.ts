@@ -41,9 +41,10 @@ export function renderHostPackagesScript(input: HostSetupInput): string {
     [posix.join(input.configDir, "proxy"), "0755"],
     [posix.join(input.configDir, "proxy", "sites"), "0755"],
     [input.backupRoot, "0700"],
-    [input.statusDir, "0755"],
-    [posix.dirname(input.logFile), "0755"],
-    [DAEMON_LOG_DIR, "0755"],
+    // Backup status and logs can carry error text from restic and MariaDB: root (and adm) only.
+    [input.statusDir, "0750"],
+    [posix.dirname(input.logFile), "0750"],
+    [DAEMON_LOG_DIR, "0750"],
   ];
   return `${scriptPrelude("simple-paas host packages: apt packages, docker daemon settings, daemons, directories", "host-packages")}
 ${serviceFunctions()}
@@ -60,7 +61,7 @@ if [ "\${#missing[@]}" -eq 0 ]; then
 else
   apt_log=${shellQuote(DAEMON_LOG_DIR)}/apt.log
   sp_log "installing \${missing[*]} (log: $apt_log)"
-  install -d -m 0755 ${shellQuote(DAEMON_LOG_DIR)}
+  install -d -m 0750 ${shellQuote(DAEMON_LOG_DIR)}
   export DEBIAN_FRONTEND=noninteractive
   # Output to a log, not our stderr: without systemd, maintainer scripts start
   # daemons that would inherit our pipes and keep the caller waiting.

@@ -84,14 +84,16 @@ export function renderSiteRoutes(input: SiteRoutesInput, proxy: Pick<ProxyConfig
 }
 
 /** Shell lines that reload the proxy when its container runs (a stopped proxy reads its files when it starts). */
-function reloadProxyLines(proxyContainer: string, indent: string): string[] {
+function reloadProxyLines(proxyContainer: string, indent: string, onFailure: string[] = ["exit 1"]): string[] {
   const reload = shellCommand([
     "docker", "exec", proxyContainer, "caddy", "reload", "--config", "/etc/caddy/Caddyfile", "--adapter", "caddyfile",
   ]);
   return [
     `proxy=${shellQuote(proxyContainer)}`,
     `if [ "$(docker inspect -f '{{.State.Running}}' "$proxy" 2>/dev/null || true)" = true ]; then`,
-    `  ${reload} >&2`,
+    `  if ! ${reload} >&2; then`,
+    ...onFailure.map((l) => `    ${l}`),
+    "  fi",
     "else",
     '  echo "proxy container $proxy is not running; it reads its files when it starts" >&2',
     "fi",
@@ -112,13 +114,21 @@ export function renderProxyFileScript(opts: { path: string; proxyContainer: stri
     "trap 'rm -f \"$tmp\"' EXIT",
     'cat >"$tmp"',
     'chmod 0644 "$tmp"',
+    'previous=""',
     'if [ -f "$target" ] && cmp -s "$tmp" "$target"; then',
     '  echo "unchanged: $target" >&2',
     "else",
+    // Keep the file it replaces: a config Caddy refuses must not stay behind to break the next reload.
+    '  if [ -f "$target" ]; then previous="$(mktemp "$target.previous.XXXXXX")"; cp -p "$target" "$previous"; fi',
     '  mv "$tmp" "$target"',
     '  echo "changed: $target" >&2',
     "fi",
-    ...reloadProxyLines(opts.proxyContainer, ""),
+    ...reloadProxyLines(opts.proxyContainer, "", [
+      'if [ -n "$previous" ]; then mv "$previous" "$target"; else rm -f "$target"; fi',
+      'echo "the proxy refused $target; the previous version is back in place" >&2',
+      "exit 1",
+    ]),
+    'if [ -n "$previous" ]; then rm -f "$previous"; fi',
     "",
   ].join("\n");
 }

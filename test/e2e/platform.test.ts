@@ -5,7 +5,9 @@
  * (test/support/live-host.ts): the engine cannot be built here.
  */
 import * as assert from "node:assert/strict";
-import { sh } from "../support/run";
+import * as fs from "node:fs";
+import { renderProxyFileScript } from "../../components/render/proxy-config";
+import { runBash, sh } from "../support/run";
 import {
   Platform, SITES, STAGING, createPlatform, disposePlatform, eventually, httpGet, httpsGet, pebbleRoots, rootSql, siteConfig, siteDomains, startLoad,
 } from "./platform-fixture";
@@ -76,6 +78,18 @@ except Exception as e:
     // And as alpha's own Linux user on the host, beta's files stay closed.
     const asAlpha = sh(`setpriv --reuid=alpha --regid=alpha --init-groups cat /sites/beta/data/private/secret.txt 2>&1 || true`);
     assert.match(asAlpha, /Permission denied/);
+  });
+
+  it("keeps the working routes when the proxy refuses a new routes file", async () => {
+    const file = "/etc/simple-paas/proxy/sites/alpha.caddy";
+    const before = fs.readFileSync(file, "utf8");
+    const r = runBash(renderProxyFileScript({ path: file, proxyContainer: "simple-paas-proxy" }), { stdin: "alpha.test {\n\treverse_proxy {\n" });
+    assert.notEqual(r.status, 0, "a refused config fails the step");
+    assert.match(r.stderr, /previous version is back in place/);
+    assert.equal(fs.readFileSync(file, "utf8"), before);
+    assert.deepEqual(fs.readdirSync("/etc/simple-paas/proxy/sites").filter((f) => f.includes(".previous.")), []);
+    const answer = await httpsGet("alpha.test", "/", roots);
+    assert.equal(answer.status, 200);
   });
 
   it("gives neither the proxy nor any site the Docker socket", () => {

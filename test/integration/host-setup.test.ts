@@ -61,7 +61,7 @@ describe("host setup scripts (real services)", function () {
       assert.ok(!r.stdout.includes(f.adminPassword) && !r.stderr.includes(f.adminPassword));
       assert.equal(r.stdout, "");
     }
-    for (const [dir, mode] of [["sites", 0o755], ["etc", 0o755], ["etc/sites", 0o755], ["etc/proxy/sites", 0o755], ["backups", 0o700], ["status", 0o755], ["log", 0o755]] as const) {
+    for (const [dir, mode] of [["sites", 0o755], ["etc", 0o755], ["etc/sites", 0o755], ["etc/proxy/sites", 0o755], ["backups", 0o700], ["status", 0o750], ["log", 0o750]] as const) {
       const st = fs.statSync(path.join(f.root, dir));
       assert.equal(st.mode & 0o7777, mode, dir);
       assert.equal(st.uid, 0, dir);

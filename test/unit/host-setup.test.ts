@@ -87,7 +87,7 @@ describe("host setup scripts (rendering)", () => {
     const script = renderHostPackagesScript(hostInput());
     for (const [dir, mode] of [
       ["sites", "0755"], ["etc", "0755"], ["etc/sites", "0755"], ["etc/proxy/sites", "0755"],
-      ["backups", "0700"], ["status", "0755"], ["log", "0755"],
+      ["backups", "0700"], ["status", "0750"], ["log", "0750"],
     ]) {
       assert.ok(script.includes(`sp_ensure_dir ${QUOTED_ODD}/${dir}' ${mode} root root\n`), `${dir} ${mode}`);
     }

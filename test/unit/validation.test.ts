@@ -414,3 +414,15 @@ describe("validation: parseOrThrow on a SimpleSite input", () => {
     assert.doesNotMatch(problems[0], /s3cret-value|hunter2/);
   });
 });
+
+describe("validation: backup repositories", () => {
+  const { siteBackupOptionsSchema } = require("../../components/input-schemas") as typeof import("../../components/input-schemas");
+  const { parseOrThrow } = require("../../components/validation") as typeof import("../../components/validation");
+  it("accepts paths and restic URLs, and refuses a password inside the URL, naming field and rule", () => {
+    for (const ok of ["/var/backups/simple-paas/blog", "sftp:backup@vault:/srv/restic/blog", "b2:bucket:blog", "rest:https://vault.example.com:8000/blog", "s3:s3.amazonaws.com/bucket/blog"]) {
+      parseOrThrow(siteBackupOptionsSchema, { repository: ok }, "backup");
+    }
+    assert.throws(() => parseOrThrow(siteBackupOptionsSchema, { repository: "rest:https://user:s3cret@vault.example.com/blog" }, "backup"),
+      /backup\.repository: "rest:https:\/\/user:s3cret@vault\.example\.com\/blog" must not hold a password/);
+  });
+});
