@@ -9,7 +9,7 @@ import { HostSettings, resolveSettings, toSetupInput } from "./host-settings";
 import { renderHostPackagesScript, renderHostServicesScript, renderInstallFileScript } from "./render/host-setup";
 import { renderProxyFileScript, renderProxyMainConfig } from "./render/proxy-config";
 import { renderSpCommand } from "./render/sp-command";
-import { parseOrThrow } from "./validation";
+import { SimplePaasInputError, parseOrThrow } from "./validation";
 
 export type { HostSettings } from "./host-settings";
 
@@ -108,6 +108,8 @@ export class HostBootstrap extends pulumi.ComponentResource {
   readonly settings: HostSettings;
   /** Everything a site must wait for. */
   readonly ready: pulumi.Resource[];
+  /** Host names (and site names) the sites on this host have taken: one proxy cannot route a name to two sites. */
+  private readonly claimed = new Map<string, string>();
 
   constructor(name: string, args: HostBootstrapArgs = {}, opts: pulumi.ComponentResourceOptions = {}) {
     super("simple-paas:index:HostBootstrap", name, {}, opts);
@@ -240,6 +242,22 @@ export class HostBootstrap extends pulumi.ComponentResource {
       }, { parent, dependsOn: [services] });
     }
   }
+
+  /**
+   * Called by each SimpleSite before it creates anything: a site name or a
+   * host name already taken by another site on this host is bad input.
+   */
+  claimSite(site: string, hostNames: string[]): void {
+    const problems: string[] = [];
+    if (this.claimed.get(`site:${site}`) !== undefined) problems.push(`sites.${site}.name: ${JSON.stringify(site)} is already a site on this host`);
+    for (const name of hostNames) {
+      const owner = this.claimed.get(name);
+      if (owner !== undefined && owner !== site) problems.push(`sites.${site}.domains: ${JSON.stringify(name)} is already routed to site ${owner}`);
+    }
+    if (problems.length > 0) throw new SimplePaasInputError(problems);
+    this.claimed.set(`site:${site}`, site);
+    for (const name of hostNames) this.claimed.set(name, site);
+  }
 }
 
 /**
@@ -251,6 +269,7 @@ function writeLocalSshKey(name: string, connection: HostConnection, parent: pulu
   const file = `$HOME/.simple-paas/ssh/${connection.host.replace(/[^A-Za-z0-9.-]/g, "_")}-${connection.port ?? 22}.key`;
   return new command.local.Command(name, {
     create: `set -eu; umask 077; f="${file}"; mkdir -p "$(dirname "$f")"; cat >"$f"; printf '%s\\n' "$f"`,
+    delete: `rm -f "${file}"`,
     stdin: pulumi.secret(pulumi.output(connection.privateKey).apply((k) => (k.endsWith("\n") ? k : `${k}\n`))),
     addPreviousOutputInEnv: false,
   }, { parent });

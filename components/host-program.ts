@@ -60,6 +60,8 @@ function buildSite(site: SiteConfig, host: HostBootstrap, backupDefaults: Record
     backup: backup === false ? false : {
       ...backupDefaults,
       ...backup,
+      // A site's keep refines the stack's keep rather than replacing it.
+      keep: { ...(backupDefaults.keep as object | undefined), ...backup?.keep },
       password: secrets.backupKey ? deriveResticPassword(secrets.backupKey, site.name) : undefined,
       credentials: secrets.secrets?.apply((s) => readCredentials(s, site.name)),
     },

@@ -30,7 +30,7 @@ const sizeWithUnit = z.string().regex(/^[0-9]+(B|KB|MB|GB|KiB|MiB|GiB)$/, { mess
 const duration = z.string().regex(/^[0-9]+(ms|s|m|h)$/, { message: "must be a duration like 300s or 5m" });
 
 export const hostConnectionSchema = z.strictObject({
-  host: z.string().regex(/^[A-Za-z0-9.:-]+$/, { message: "must be a host name or IP address" }),
+  host: z.string().regex(/^[A-Za-z0-9.-]+$/, { message: "must be a host name or IPv4 address" }),
   port: port.optional(),
   user: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, { message: "must be a Linux user name" }).optional(),
   privateKey: secretInput,

@@ -83,6 +83,7 @@ export class SimpleSite extends pulumi.ComponentResource {
     const site = args.name;
     const dbName = siteDbName(site);
     const hostNames = siteHostNames(site, args.domains ?? [], settings.stagingDomain, args.staging ?? true);
+    host.claimSite(site, hostNames);
     const port = args.port ?? 80;
     const secretEnvNames = Object.keys(args.secretEnv ?? {}).sort();
     const env = renderSiteEnv({

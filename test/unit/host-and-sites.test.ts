@@ -1,0 +1,74 @@
+import * as assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import { findRecorded, installRecordingMocks, isSecretOutput, recorded, resetRecorded, settle, valueOf } from "../support/mocks";
+import { HostBootstrap, SimpleSite } from "../../components";
+
+describe("an external MySQL/MariaDB server instead of the host's (mocks)", () => {
+  before(() => installRecordingMocks());
+  beforeEach(() => resetRecorded());
+
+  it("installs no MariaDB, points the provider and the sites at the external server, and keeps its password secret", async () => {
+    const host = new HostBootstrap("ext", {
+      database: { external: { host: "db.internal.example.com", port: 3307, adminUser: "paas_admin", adminPassword: pulumi.secret("ext-admin-pw") } },
+    });
+    const site = new SimpleSite("shop", { host, name: "shop", image: "nginx:1.27", domains: ["shop.example.com"] });
+    await valueOf(site.containerName);
+    await settle();
+    assert.equal(recorded.filter((r) => r.type === "random:index/randomPassword:RandomPassword" && r.name === "ext-mysql-admin-password").length, 0,
+      "no admin password is generated: the given one is used");
+    const provider = findRecorded("pulumi:providers:mysql", "ext-mysql").inputs;
+    assert.equal(provider.endpoint, "db.internal.example.com:3307");
+    assert.equal(provider.username, "paas_admin");
+    const packages = findRecorded("command:local:Command", "ext-packages").inputs.create as string;
+    assert.doesNotMatch(packages, /mariadb-server/, "the host gets no MariaDB server");
+    assert.match(packages, /mariadb-client/, "but the client for dumps and restores");
+    const user = findRecorded("mysql:index/user:User", "shop-db-user").inputs;
+    assert.equal(user.host, "%", "the external server cannot know the sites network");
+    const env: string[] = findRecorded("docker:index/container:Container", "shop-container").inputs.envs;
+    assert.ok(env.includes("DATABASE_HOST=db.internal.example.com"));
+    assert.ok(env.includes("DATABASE_PORT=3307"));
+    const services = (host.ready[0] as unknown as { stdin: pulumi.Output<string> }).stdin;
+    assert.equal(await isSecretOutput(services), true);
+    assert.equal(await valueOf(services), "ext-admin-pw\n");
+  });
+});
+
+describe("one host, many sites (mocks)", () => {
+  before(() => installRecordingMocks());
+
+  it("refuses a second site with the same name or a domain another site already has, before creating it", () => {
+    const host = new HostBootstrap("shared", { stagingDomain: "staging.example.com" });
+    new SimpleSite("one", { host, name: "one", image: "nginx:1.27", domains: ["one.example.com"] });
+    assert.throws(() => new SimpleSite("two", { host, name: "two", image: "nginx:1.27", domains: ["one.example.com"] }),
+      /sites\.two\.domains: "one\.example\.com" is already routed to site one/);
+    assert.throws(() => new SimpleSite("two-b", { host, name: "two", image: "nginx:1.27", domains: ["two.example.com", "one.staging.example.com"] }),
+      /"one\.staging\.example\.com" is already routed to site one/);
+    assert.throws(() => new SimpleSite("one-again", { host, name: "one", image: "nginx:1.27", domains: ["other.example.com"] }),
+      /sites\.one\.name: "one" is already a site on this host/);
+    new SimpleSite("three", { host, name: "three", image: "nginx:1.27", domains: ["three.example.com"] });
+  });
+});
+
+describe("the host program (mocks)", () => {
+  before(() => installRecordingMocks());
+  beforeEach(() => resetRecorded());
+
+  it("merges a site's backup keep into the stack's keep, and derives restic passwords from backupKey", async () => {
+    const { buildHostProgram } = require("../../components/host-program") as typeof import("../../components/host-program");
+    const program = buildHostProgram(
+      { backup: { keep: { daily: 14, yearly: 3 } }, sites: [{ name: "blog", image: "nginx:1.27", domains: ["blog.example.com"], backup: { keep: { weekly: 9 } } }] },
+      { backupKey: pulumi.secret("stack-key") },
+    );
+    await valueOf(program.sites[0].containerName);
+    await settle();
+    const config = findRecorded("command:local:Command", "blog-backup-config").inputs.create as string;
+    assert.match(config, /SP_KEEP_DAILY='\\''14'\\''/);
+    assert.match(config, /SP_KEEP_YEARLY='\\''3'\\''/);
+    assert.match(config, /SP_KEEP_WEEKLY='\\''9'\\''/);
+    assert.match(config, /SP_KEEP_LAST='\\''7'\\''/, "unset values keep the built-in default");
+    const password = await valueOf(program.sites[0].backup!.password);
+    const again = await valueOf((require("../../components") as typeof import("../../components")).deriveResticPassword("stack-key", "blog"));
+    assert.equal(password, again, "the same key gives the same password after destroy or on a new host");
+    assert.equal(await isSecretOutput(program.sites[0].backup!.password), true);
+  });
+});
