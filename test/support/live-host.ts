@@ -62,7 +62,6 @@ function must(cmd: string, args: string[], input = "", env?: NodeJS.ProcessEnv):
 export class LiveHost {
   /** Everything created, in creation order (what `destroy` walks backwards). */
   readonly done: Done[] = [];
-  readonly log: string[] = [];
   /** What the last `up` actually did on the host (ran a script, created or replaced something). */
   changes: string[] = [];
   private readonly passwords = new Map<string, string>();
@@ -185,7 +184,6 @@ export class LiveHost {
     if (existing && existing.inputs === inputsJson && !containerGone) return { id: existing.id, state: existing.state };
     const result = await this.apply(args, inputs, existing);
     this.changes.push(`${existing ? "update" : "create"} ${key}`);
-    this.log.push(`${existing ? "update" : "create"} ${key}`);
     if (existing) Object.assign(existing, result, { inputs: inputsJson });
     else this.done.push({ type: args.type, name: args.name, ...result, inputs: inputsJson });
     return { id: result.id, state: result.state };
@@ -245,9 +243,7 @@ export class LiveHost {
   }
 
   private command(type: string, id: string, inputs: Record<string, any>, existing?: Done): Omit<Done, "type" | "name"> {
-    const same = existing && JSON.stringify(existing.state.create) === JSON.stringify(inputs.create) &&
-      existing.state.stdin === inputs.stdin && JSON.stringify(existing.state.triggers) === JSON.stringify(inputs.triggers);
-    if (same) return existing!; // nothing changed: the engine would not run it again
+    // Unchanged inputs never get here (create() returns early): this is a first run, an update or a replacement.
     const exec = (script: string, stdin: string) => {
       if (type === "command:local:Command") return run("/bin/sh", ["-c", script], stdin);
       const c = inputs.connection;

@@ -76,10 +76,6 @@ export function resetGraph(): void {
   graph.length = 0;
 }
 
-/** Registers the component itself so children can name it as parent. */
-export function nameOf(resource: pulumi.Resource, name: string): void {
-  namesByResource.set(resource, name);
-}
 
 export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
   return new Promise((resolve) => output.apply((v) => { resolve(v); return v; }));

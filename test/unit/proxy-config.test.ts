@@ -50,6 +50,8 @@ describe("reverse proxy config", () => {
     const site = renderSiteRoutes({ site: "blog", hostNames: ["blog.example.com"], upstream: "sp-blog-0123456789:80" }, proxy);
     const ok = caddyValidate(main, { blog: site });
     assert.equal(ok.status, 0, ok.output);
+    const internal = caddyValidate(renderProxyMainConfig({ ...proxy, tls: "internal", acmeCa: undefined, acmeCaRootInContainer: undefined }), { blog: site });
+    assert.equal(internal.status, 0, `tls internal (the local stack): ${internal.output}`);
     const withoutSites = caddyValidate(main, {});
     assert.equal(withoutSites.status, 0, `a host with no sites yet: ${withoutSites.output}`);
     const broken = caddyValidate(main, { bad: "blog.example.com {\n\treverse_proxy {\n" });
