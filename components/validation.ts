@@ -153,8 +153,14 @@ function describeIssue(issue: z.core.$ZodIssue, fieldPrefix: string): string {
   const message = issue.code === "invalid_key" && issue.issues.length > 0 ? issue.issues[0].message : issue.message;
   // Only plain values are quoted back: objects may hold secrets or Pulumi resources.
   const input = "input" in issue ? issue.input : undefined;
-  const shown = typeof input === "string" || typeof input === "number" || typeof input === "boolean" ? ` ${JSON.stringify(input)}` : "";
+  const shown = typeof input === "string" ? ` ${JSON.stringify(redactUrlPasswords(input))}`
+    : typeof input === "number" || typeof input === "boolean" ? ` ${JSON.stringify(input)}` : "";
   return `${field}:${shown} ${message}`;
+}
+
+/** Masks the password of any `scheme://user:password@` in a value quoted back in an error: errors reach terminals and CI logs. */
+export function redactUrlPasswords(value: string): string {
+  return value.replace(/(:\/\/[^/@:\s]*:)[^/@\s]*@/g, "$1***@");
 }
 
 function formatPath(prefix: string, path: PropertyKey[]): string {

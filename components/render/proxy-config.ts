@@ -83,6 +83,20 @@ export function renderSiteRoutes(input: SiteRoutesInput, proxy: Pick<ProxyConfig
   ].join("\n");
 }
 
+/**
+ * Fails the step before anything changes when the docker daemon cannot be
+ * reached: "no proxy container" must mean that, not "docker is down" (a file
+ * the proxy never validated would then be read at its next start).
+ */
+function requireDockerLines(): string[] {
+  return [
+    "if ! docker version --format '{{.Server.Version}}' >/dev/null; then",
+    '  echo "cannot reach the docker daemon to reload the proxy; nothing changed" >&2',
+    "  exit 1",
+    "fi",
+  ];
+}
+
 /** Shell lines that reload the proxy when its container runs (a stopped proxy reads its files when it starts). */
 function reloadProxyLines(proxyContainer: string, indent: string, onFailure: string[] = ["exit 1"]): string[] {
   const reload = shellCommand([
@@ -90,7 +104,7 @@ function reloadProxyLines(proxyContainer: string, indent: string, onFailure: str
   ]);
   return [
     `proxy=${shellQuote(proxyContainer)}`,
-    `if [ "$(docker inspect -f '{{.State.Running}}' "$proxy" 2>/dev/null || true)" = true ]; then`,
+    `if [ "$(docker container inspect -f '{{.State.Running}}' "$proxy" 2>/dev/null || true)" = true ]; then`,
     `  if ! ${reload} >&2; then`,
     ...onFailure.map((l) => `    ${l}`),
     "  fi",
@@ -108,6 +122,7 @@ function reloadProxyLines(proxyContainer: string, indent: string, onFailure: str
 export function renderProxyFileScript(opts: { path: string; proxyContainer: string }): string {
   return [
     scriptHeader(`install ${opts.path} and reload the reverse proxy`),
+    ...requireDockerLines(),
     `target=${shellQuote(opts.path)}`,
     'mkdir -p "$(dirname "$target")"',
     'tmp="$(mktemp "$target.XXXXXX")"',
@@ -137,6 +152,7 @@ export function renderProxyFileScript(opts: { path: string; proxyContainer: stri
 export function renderProxyFileRemovalScript(opts: { path: string; proxyContainer: string }): string {
   return [
     scriptHeader(`remove ${opts.path} and reload the reverse proxy`),
+    ...requireDockerLines(),
     `target=${shellQuote(opts.path)}`,
     'if [ -f "$target" ]; then',
     '  rm -f "$target"',

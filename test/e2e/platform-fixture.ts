@@ -1,10 +1,10 @@
 /**
- * The platform for real: the repository's own host program (index.ts) in a
- * throwaway Pulumi project, with this machine as the host, three sites from
+ * The platform for real: the repository's own host program (buildHostProgram,
+ * what index.ts runs) applied by the live executor, with this machine as the host, three sites from
  * the local registry (with a login), pebble as the ACME server, and the
  * proxy published on loopback ports.
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as https from "node:https";
 import * as http from "node:http";
@@ -169,6 +169,42 @@ export function pebbleRoots(env: TestEnv): string {
   return sh(`curl -s --cacert ${JSON.stringify(env.pebbleCaCert)} ${env.pebbleManagementUrl}/roots/0`);
 }
 
+/** Every host name the proxy serves for `sites`: their domains and staging aliases. */
+export function hostNamesOf(sites: readonly string[]): string[] {
+  return sites.flatMap((s) => [...siteDomains(s), `${s}.${STAGING}`]);
+}
+
+/**
+ * Waits until the proxy presents a pebble-issued certificate for every name.
+ * Caddy obtains certificates in the background after each reload and, when
+ * an attempt fails, tries again after one minute (certmagic's first retry
+ * interval); three minutes covers that retry. A name still without a
+ * certificate fails with the list of such names and the proxy's log.
+ */
+export async function waitForCertificates(hostNames: string[], ca: string, env: TestEnv, timeoutMs = 180_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let missing = [...hostNames];
+  const errors: Record<string, string> = {};
+  while (missing.length > 0) {
+    const still: string[] = [];
+    for (const name of missing) {
+      try {
+        const answer = await httpsGet(name, "/", ca);
+        if (!/Pebble/i.test(answer.certIssuer ?? "")) throw new Error(`issuer ${answer.certIssuer}`);
+      } catch (err) {
+        errors[name] = (err as Error).message;
+        still.push(name);
+      }
+    }
+    missing = still;
+    if (missing.length === 0) return;
+    if (Date.now() > deadline) {
+      throw new Error(`no certificate after ${timeoutMs / 1000}s for: ${missing.map((n) => `${n} (${errors[n]})`).join(", ")}\n${hostDiagnostics(env.stateDir)}`);
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
 /** Retries `fn` until it stops throwing, at most `tries` times `delayMs` apart. */
 export async function eventually<T>(fn: () => Promise<T>, tries = 60, delayMs = 1000): Promise<T> {
   let last: unknown;
@@ -211,6 +247,29 @@ echo "ok=$ok"`;
       return { ok, failed: lines.filter((l) => l.startsWith("request ")) };
     },
   };
+}
+
+/**
+ * What a failed e2e test needs to be understood from a CI log alone: the
+ * containers, the proxy's own log (certificate issuance, reloads) and pebble's.
+ */
+export function hostDiagnostics(stateDir?: string): string {
+  const run = (cmd: string): string => {
+    const r = spawnSync("bash", ["-c", cmd], { encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
+    return `${r.stdout ?? ""}${r.stderr ?? ""}`.trim();
+  };
+  const parts = [
+    "--- docker ps -a", run("docker ps -a --format '{{.Names}} {{.Status}} {{.Image}}'"),
+    "--- proxy log (last 80 lines)", run("docker logs --tail 80 simple-paas-proxy 2>&1"),
+  ];
+  if (stateDir) parts.push("--- pebble log (last 40 lines)", run(`tail -n 40 ${JSON.stringify(`${stateDir}/pebble/pebble.log`)}`));
+  return parts.join("\n");
+}
+
+/** For afterEach: prints hostDiagnostics when the test that just ran failed. */
+export function printDiagnostics(test: Mocha.Test | undefined, env: TestEnv | undefined): void {
+  if (test?.state !== "failed") return;
+  console.log(`--- diagnostics for "${test.title}"\n${hostDiagnostics(env?.stateDir)}`);
 }
 
 /** Runs SQL as root over the host's unix socket. */

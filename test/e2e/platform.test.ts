@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import { renderProxyFileScript } from "../../components/render/proxy-config";
 import { runBash, sh } from "../support/run";
 import {
-  Platform, SITES, STAGING, createPlatform, disposePlatform, eventually, httpGet, httpsGet, pebbleRoots, rootSql, siteConfig, siteDomains, startLoad,
+  Platform, SITES, STAGING, createPlatform, disposePlatform, printDiagnostics, hostNamesOf, waitForCertificates, httpGet, httpsGet, pebbleRoots, rootSql, siteConfig, siteDomains, startLoad,
 } from "./platform-fixture";
 
 describe("the platform on this machine (three sites)", function () {
@@ -21,14 +21,16 @@ describe("the platform on this machine (three sites)", function () {
     platform = createPlatform();
     await platform.up();
     roots = pebbleRoots(platform.env);
+    await waitForCertificates(hostNamesOf(SITES), roots, platform.env);
   });
 
+  afterEach(function () { printDiagnostics(this.currentTest, platform?.env); });
   after(() => disposePlatform(platform));
 
   it("serves every site on each of its domains and its staging alias over HTTPS with a pebble certificate", async () => {
     for (const site of SITES) {
       for (const host of [...siteDomains(site), `${site}.${STAGING}`]) {
-        const answer = await eventually(() => httpsGet(host, "/", roots), 60, 1000);
+        const answer = await httpsGet(host, "/", roots);
         assert.equal(answer.status, 200, `${host}: ${answer.body}`);
         assert.match(answer.body, /site-app version v1/);
         assert.match(answer.certIssuer ?? "", /Pebble/i, `${host} has a certificate issued by pebble`);

@@ -5,7 +5,7 @@
  */
 import * as assert from "node:assert/strict";
 import { sh } from "../support/run";
-import { Platform, createPlatform, disposePlatform, eventually, httpsGet, pebbleRoots, siteConfig } from "./platform-fixture";
+import { Platform, createPlatform, disposePlatform, eventually, printDiagnostics, hostNamesOf, waitForCertificates, httpsGet, pebbleRoots, siteConfig } from "./platform-fixture";
 
 describe("a remote host over SSH", function () {
   this.timeout(45 * 60_000);
@@ -16,6 +16,7 @@ describe("a remote host over SSH", function () {
     platform.setSites([siteConfig("alpha")]);
   });
 
+  afterEach(function () { printDiagnostics(this.currentTest, platform?.env); });
   after(() => disposePlatform(platform));
 
   it("prepares the host and serves a site with every host step run over SSH", async () => {
@@ -32,6 +33,7 @@ describe("a remote host over SSH", function () {
     const after = sh(`grep -c 'Accepted publickey' ${authLog} 2>/dev/null || true`).trim();
     assert.ok(Number(after) > Number(before || "0"), `sshd accepted the sessions (${before} -> ${after})`);
     const roots = pebbleRoots(platform.env);
+    await waitForCertificates(hostNamesOf(["alpha"]), roots, platform.env);
     const page = await eventually(() => httpsGet("alpha.test", "/", roots).then((r) => { if (r.status !== 200) throw new Error(r.body); return r; }));
     assert.match(page.body, /site-app version v1/);
   });

@@ -65,22 +65,22 @@ describe("reverse proxy config", () => {
     assert.match(renderProxyFileScript(odd), /target='\/etc\/simple paas\/proxy\/sites\/it'\\''s\.caddy'/);
   });
 
-  it("installs the file, reports unchanged on a second run, and removes it (executed for real)", () => {
+  it("changes nothing and fails when the docker daemon cannot be reached (executed for real)", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sp-proxy-"));
-    const target = path.join(dir, "proxy dir", "sites", "blog.caddy");
-    // No proxy container of this name runs: the script must say so and still succeed.
-    const opts = { path: target, proxyContainer: "simple-paas-proxy-unit-test-absent" };
-    const first = runBash(renderProxyFileScript(opts), { stdin: "routes v1\n" });
-    assert.equal(first.status, 0, first.stderr);
-    assert.match(first.stderr, /changed: /);
+    const target = path.join(dir, "sites", "blog.caddy");
+    fs.mkdirSync(path.dirname(target));
+    fs.writeFileSync(target, "routes v1\n");
+    const opts = { path: target, proxyContainer: "simple-paas-proxy" };
+    // A daemon socket nobody listens on: the real docker CLI's own failure.
+    const env = { ...process.env, DOCKER_HOST: `unix://${path.join(dir, "no-docker.sock")}` };
+    const install = runBash(renderProxyFileScript(opts), { stdin: "routes v2\n", env });
+    assert.equal(install.status, 1, install.stderr);
+    assert.match(install.stderr, /cannot reach the docker daemon to reload the proxy; nothing changed/);
     assert.equal(fs.readFileSync(target, "utf8"), "routes v1\n");
-    assert.equal((fs.statSync(target).mode & 0o777).toString(8), "644");
-    const second = runBash(renderProxyFileScript(opts), { stdin: "routes v1\n" });
-    assert.match(second.stderr, /unchanged: /);
-    const removed = runBash(renderProxyFileRemovalScript(opts));
-    assert.equal(removed.status, 0, removed.stderr);
-    assert.equal(fs.existsSync(target), false);
-    assert.deepEqual(fs.readdirSync(path.dirname(target)), [], "no temp files left behind");
+    const removal = runBash(renderProxyFileRemovalScript(opts), { env });
+    assert.equal(removal.status, 1, removal.stderr);
+    assert.equal(fs.readFileSync(target, "utf8"), "routes v1\n");
+    assert.deepEqual(fs.readdirSync(path.dirname(target)), ["blog.caddy"], "no temp files left behind");
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });

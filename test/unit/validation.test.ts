@@ -423,6 +423,18 @@ describe("validation: backup repositories", () => {
       parseOrThrow(siteBackupOptionsSchema, { repository: ok }, "backup");
     }
     assert.throws(() => parseOrThrow(siteBackupOptionsSchema, { repository: "rest:https://user:s3cret@vault.example.com/blog" }, "backup"),
-      /backup\.repository: "rest:https:\/\/user:s3cret@vault\.example\.com\/blog" must not hold a password/);
+      (err: Error) => {
+        assert.match(err.message, /backup\.repository: "rest:https:\/\/user:\*\*\*@vault\.example\.com\/blog" must not hold a password/);
+        assert.doesNotMatch(err.message, /s3cret/, "the password is not echoed");
+        return true;
+      });
+  });
+
+  it("masks URL passwords in values quoted back, and leaves other values as they are", () => {
+    const { redactUrlPasswords } = require("../../components/validation") as typeof import("../../components/validation");
+    assert.equal(redactUrlPasswords("rest:https://u:pw@h:8000/a rest:http://v:p%40ss@g/b"), "rest:https://u:***@h:8000/a rest:http://v:***@g/b");
+    for (const same of ["sftp:backup@vault:/srv/restic/blog", "rest:https://vault.example.com:8000/blog", "https://user@host/x", "/var/backups/a:b@c"]) {
+      assert.equal(redactUrlPasswords(same), same);
+    }
   });
 });
