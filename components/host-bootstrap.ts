@@ -8,6 +8,7 @@ import { hostBootstrapSchema } from "./input-schemas";
 import { HostSettings, resolveSettings, toSetupInput } from "./host-settings";
 import { renderHostPackagesScript, renderHostServicesScript, renderInstallFileScript } from "./render/host-setup";
 import { renderProxyFileScript, renderProxyMainConfig } from "./render/proxy-config";
+import { proxyLockFile } from "./naming";
 import { renderSpCommand } from "./render/sp-command";
 import { SimplePaasInputError, parseOrThrow } from "./validation";
 
@@ -70,6 +71,12 @@ export interface HostBootstrapArgs {
     maxBodySize?: string;
     /** @default "300s" */
     upstreamTimeout?: string;
+    /**
+     * How long a site's route step waits for the proxy to serve the site's
+     * certificates (it never fails on it; it says which names have none yet).
+     * 0 skips the wait. @default 30
+     */
+    certificateWaitSeconds?: number;
   };
   /** Memcached on the sites network's gateway, offered to sites as MEMCACHE_HOST/PORT. @default disabled */
   memcached?: { enabled: boolean; memoryMb?: number };
@@ -192,7 +199,7 @@ export class HostBootstrap extends pulumi.ComponentResource {
         stdin: caRoot,
       }, { parent, dependsOn: [services] })];
       return runOnHost(`${name}-proxy-config`, target, {
-        script: renderProxyFileScript({ path: `${proxyDir}/Caddyfile`, proxyContainer: settings.proxyContainer }),
+        script: renderProxyFileScript({ path: `${proxyDir}/Caddyfile`, proxyContainer: settings.proxyContainer, lockFile: proxyLockFile(settings.paths) }),
         scriptName: "simple-paas-proxy-config",
         stdin: renderProxyMainConfig(settings.proxy),
       }, { parent, dependsOn: [services, ...caRootStep] });

@@ -20,6 +20,8 @@ export interface HostSettings {
   memcached?: { host: string; port: number };
   proxyContainer: string;
   proxy: ProxyConfigInput;
+  /** Where a route step reaches the proxy's HTTPS port on the host, and how long it waits for certificates. */
+  certificateProbe: { address: string; port: number; seconds: number };
   stagingDomain?: string;
   /** json-file log rotation of the daemon, the proxy and every site container. */
   dockerLogs: { maxSize: string; maxFiles: number };
@@ -54,9 +56,21 @@ export function resolveSettings(args: HostBootstrapArgs): HostSettings {
       maxBodySize: args.proxy?.maxBodySize ?? "100MB",
       upstreamTimeout: args.proxy?.upstreamTimeout ?? "300s",
     },
+    certificateProbe: {
+      address: probeAddress(args.proxy?.bindAddress),
+      port: args.proxy?.httpsPort ?? 443,
+      seconds: args.proxy?.certificateWaitSeconds ?? 30,
+    },
     stagingDomain: args.stagingDomain,
     dockerLogs: { maxSize: args.dockerLogs?.maxSize ?? "10m", maxFiles: args.dockerLogs?.maxFiles ?? 3 },
   };
+}
+
+/** The proxy's HTTPS port as the host itself reaches it: its bind address, or loopback when it listens on every address. */
+function probeAddress(bindAddress: string | undefined): string {
+  if (bindAddress === undefined || bindAddress === "0.0.0.0") return "127.0.0.1";
+  if (bindAddress === "::") return "::1";
+  return bindAddress;
 }
 
 /** The input of the host scripts (render/host-setup.ts). */

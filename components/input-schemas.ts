@@ -84,6 +84,7 @@ export const hostBootstrapSchema = z.strictObject({
       bindAddress: z.union([z.ipv4(), z.ipv6()], { message: "must be an IP address" }).optional(),
       maxBodySize: sizeWithUnit.optional(),
       upstreamTimeout: duration.optional(),
+      certificateWaitSeconds: z.number().int().min(0).max(600).optional(),
     })
     .optional(),
   memcached: z.strictObject({ enabled: z.boolean(), memoryMb: z.number().int().min(16).max(65536).optional() }).optional(),

@@ -53,6 +53,11 @@ export function siteRouteFile(paths: Pick<HostPaths, "configDir">, site: string)
   return `${paths.configDir}/proxy/sites/${site}.caddy`;
 }
 
+/** The lock every proxy reload on the host takes, so steps Pulumi runs in parallel reload one at a time. */
+export function proxyLockFile(paths: Pick<HostPaths, "configDir">): string {
+  return `${paths.configDir}/proxy.lock`;
+}
+
 export function siteCronFile(site: string): string {
   return `/etc/cron.d/simple-paas-${site}`;
 }

@@ -7,6 +7,7 @@ import { HostCommand, HostTarget, runOnHost } from "./host-command";
 import { checkSecretNotEmpty, simpleSiteSchema } from "./input-schemas";
 import {
   SITE_LABEL, siteContainerName, siteCronFile, siteCronLog, siteDataDir, siteDbName, siteLinuxUser, siteRouteFile, siteSecretsDir,
+  proxyLockFile,
 } from "./naming";
 import { renderSiteCronFile } from "./render/cron-file";
 import { renderInstallFileScript } from "./render/host-setup";
@@ -199,10 +200,13 @@ export class SimpleSite extends pulumi.ComponentResource {
     function routeTraffic(): HostCommand {
       const path = siteRouteFile(settings.paths, site);
       return runOnHost(`${name}-route`, target, {
-        script: renderProxyFileScript({ path, proxyContainer: settings.proxyContainer }),
+        script: renderProxyFileScript({
+          path, proxyContainer: settings.proxyContainer, lockFile: proxyLockFile(settings.paths),
+          awaitCertificates: { hostNames, ...settings.certificateProbe, acme: settings.proxy.tls === "acme" },
+        }),
         scriptName: `simple-paas-route-${site}`,
         stdin: parent.container.name.apply((c) => renderSiteRoutes({ site, hostNames, upstream: `${c}:${port}` }, settings.proxy)),
-        deleteScript: renderProxyFileRemovalScript({ path, proxyContainer: settings.proxyContainer }),
+        deleteScript: renderProxyFileRemovalScript({ path, proxyContainer: settings.proxyContainer, lockFile: proxyLockFile(settings.paths) }),
       }, { parent, dependsOn: [parent.container] });
     }
   }

@@ -14,7 +14,7 @@ export { checkHostSetupInput, cidrRange, DOCKER_ADDRESS_POOLS, type HostSetupInp
 export { renderHostServicesScript } from "./host-services";
 
 /** Packages every host gets; MariaDB server and memcached depend on the input. */
-const BASE_PACKAGES = ["docker.io", "restic", "cron", "jq", "curl", "ca-certificates", "mariadb-client", "iproute2"];
+const BASE_PACKAGES = ["docker.io", "restic", "cron", "jq", "curl", "ca-certificates", "openssl", "mariadb-client", "iproute2"];
 
 /** The settings simple-paas merges into /etc/docker/daemon.json. */
 export function dockerDaemonSettings(input: HostSetupInput): Record<string, unknown> {

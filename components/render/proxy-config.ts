@@ -97,38 +97,136 @@ function requireDockerLines(): string[] {
   ];
 }
 
-/** Shell lines that reload the proxy when its container runs (a stopped proxy reads its files when it starts). */
-function reloadProxyLines(proxyContainer: string, indent: string, onFailure: string[] = ["exit 1"]): string[] {
-  const reload = shellCommand([
-    "docker", "exec", proxyContainer, "caddy", "reload", "--config", "/etc/caddy/Caddyfile", "--adapter", "caddyfile",
-  ]);
+/** Where and how long a route step waits for the proxy to serve its site's certificates. */
+export interface CertificateProbe {
+  /** Every host name of the site. */
+  hostNames: string[];
+  /** Address on the host where the proxy's HTTPS port answers (its bind address, or loopback). */
+  address: string;
+  /** The proxy's published HTTPS port. */
+  port: number;
+  /** Upper bound of each wait, in seconds; 0 skips waiting (and the first-account step). */
+  seconds: number;
+  /**
+   * The proxy obtains certificates by ACME. Then the first routes file on a
+   * proxy is preceded by one that names a single host: Caddy registers an
+   * ACME account per concurrent order while it has none stored, and the key
+   * and registration it keeps can end up from different accounts, after which
+   * every order fails ("JWS verification error"). One order creates one.
+   */
+  acme: boolean;
+}
+
+/** The file the first-account step writes; a leading digit is never a site name. */
+export const FIRST_ACCOUNT_ROUTES_FILE = "0-first-acme-account.caddy";
+
+/**
+ * Shell lines that wait, bounded, until the proxy completes a TLS handshake
+ * for each of `names` (openssl is one of the host's base packages). Caddy obtains certificates in the background and its next
+ * reload cancels orders still in flight; and the operator learns at deploy
+ * time, not from a browser, that a domain's DNS does not point at the host
+ * yet. Never fails the step.
+ */
+function awaitCertificatesLines(probe: CertificateProbe, names: string[]): string[] {
+  const address = probe.address.includes(":") ? `[${probe.address}]` : probe.address;
   return [
-    `proxy=${shellQuote(proxyContainer)}`,
-    `if [ "$(docker container inspect -f '{{.State.Running}}' "$proxy" 2>/dev/null || true)" = true ]; then`,
-    `  if ! ${reload} >&2; then`,
-    ...onFailure.map((l) => `    ${l}`),
-    "  fi",
-    "else",
-    '  echo "proxy container $proxy is not running; it reads its files when it starts" >&2',
+    `probe_address=${shellQuote(address)}`,
+    `probe_port=${shellQuote(probe.port)}`,
+    `probe_seconds=${shellQuote(probe.seconds)}`,
+    "deadline=$(( $(date +%s) + probe_seconds ))",
+    `probe_names=(${names.map(shellQuote).join(" ")})`,
+    'for name in "${probe_names[@]}"; do',
+    // A TLS handshake only: whether the site's own upstream answers is not the question here.
+    '  until timeout 5 openssl s_client -connect "$probe_address:$probe_port" -servername "$name" </dev/null >/dev/null 2>&1; do',
+    '    if [ "$(date +%s)" -ge "$deadline" ]; then',
+    '      echo "no certificate for $name yet after ${probe_seconds}s; the proxy keeps trying in the background (does its DNS point at this host?)" >&2',
+    "      continue 2",
+    "    fi",
+    "    sleep 1",
+    "  done",
+    '  echo "certificate ready: $name" >&2',
+    "done",
+  ];
+}
+
+function reloadCommand(proxyContainer: string): string {
+  return shellCommand(["docker", "exec", proxyContainer, "caddy", "reload", "--config", "/etc/caddy/Caddyfile", "--adapter", "caddyfile"]);
+}
+
+const PROXY_RUNNING = `[ "$(docker container inspect -f '{{.State.Running}}' "$proxy" 2>/dev/null || true)" = true ]`;
+
+/**
+ * Takes the host's proxy lock: Pulumi runs independent sites' steps in
+ * parallel, and each reload would cancel the certificate orders the other
+ * just started. One reload (and its certificate wait) at a time.
+ */
+function lockLines(lockFile: string): string[] {
+  return [
+    `lock=${shellQuote(lockFile)}`,
+    'mkdir -p "$(dirname "$lock")"',
+    'exec 9>>"$lock"',
+    "if ! flock -w 900 9; then",
+    '  echo "another step has held $lock for 15 minutes; giving up" >&2',
+    "  exit 1",
     "fi",
-  ].map((line) => indent + line);
+  ];
 }
 
 /**
- * Writes a routes (or main) file from stdin and reloads the proxy when it
- * changed. Caddy validates before it swaps, so a bad file fails the step and
- * the running config stays.
+ * The first-account step (see CertificateProbe.acme): when this is the first
+ * routes file of a running proxy, route one name alone, reload, wait for it,
+ * and take that file away again before the real one goes in.
  */
-export function renderProxyFileScript(opts: { path: string; proxyContainer: string }): string {
+function firstAccountLines(opts: ProxyFileOptions, probe: CertificateProbe): string[] {
+  if (!probe.acme || probe.seconds <= 0 || probe.hostNames.length === 0) return [];
+  const first = probe.hostNames[0];
+  return [
+    `if [ ! -e "$target" ] && ${PROXY_RUNNING} \\`,
+    `  && [ -z "$(find "$(dirname "$target")" -maxdepth 1 -name '*.caddy' -print -quit)" ]; then`,
+    `  first_account="$(dirname "$target")"/${shellQuote(FIRST_ACCOUNT_ROUTES_FILE)}`,
+    `  first_name=${shellQuote(first)}`,
+    '  echo "first site on this proxy: $first_name alone first, so that one ACME account is registered" >&2',
+    `  printf '%s {\\n\\trespond 503\\n}\\n' ${shellQuote(caddyToken(first))} >"$first_account"`,
+    `  if ${reloadCommand(opts.proxyContainer)} >&2; then`,
+    ...awaitCertificatesLines(probe, [first]).map((l) => `    ${l}`),
+    "  fi",
+    '  rm -f "$first_account"',
+    "fi",
+  ];
+}
+
+export interface ProxyFileOptions {
+  /** The file to write (a site's routes file, or the main Caddyfile). */
+  path: string;
+  proxyContainer: string;
+  /** The host's proxy lock file (see lockLines). */
+  lockFile: string;
+  /** A site's route step: wait for its certificates after the reload. */
+  awaitCertificates?: CertificateProbe;
+}
+
+/**
+ * Writes a routes (or main) file from stdin and reloads the proxy (Caddy
+ * leaves an unchanged config alone). Caddy validates before it swaps, so a
+ * bad file fails the step, the previous file goes back and the running
+ * config stays. A stopped proxy reads its files when it starts.
+ */
+export function renderProxyFileScript(opts: ProxyFileOptions): string {
+  const probe = opts.awaitCertificates;
+  const waits = probe && probe.seconds > 0 && probe.hostNames.length > 0;
   return [
     scriptHeader(`install ${opts.path} and reload the reverse proxy`),
     ...requireDockerLines(),
+    ...lockLines(opts.lockFile),
     `target=${shellQuote(opts.path)}`,
+    `proxy=${shellQuote(opts.proxyContainer)}`,
     'mkdir -p "$(dirname "$target")"',
     'tmp="$(mktemp "$target.XXXXXX")"',
-    "trap 'rm -f \"$tmp\"' EXIT",
+    'first_account=""',
+    "trap 'rm -f \"$tmp\" ${first_account:+\"$first_account\"}' EXIT",
     'cat >"$tmp"',
     'chmod 0644 "$tmp"',
+    ...(probe ? firstAccountLines(opts, probe) : []),
     'previous=""',
     'if [ -f "$target" ] && cmp -s "$tmp" "$target"; then',
     '  echo "unchanged: $target" >&2',
@@ -138,25 +236,36 @@ export function renderProxyFileScript(opts: { path: string; proxyContainer: stri
     '  mv "$tmp" "$target"',
     '  echo "changed: $target" >&2',
     "fi",
-    ...reloadProxyLines(opts.proxyContainer, "", [
-      'if [ -n "$previous" ]; then mv "$previous" "$target"; else rm -f "$target"; fi',
-      'echo "the proxy refused $target; the previous version is back in place" >&2',
-      "exit 1",
-    ]),
+    `if ${PROXY_RUNNING}; then`,
+    `  if ! ${reloadCommand(opts.proxyContainer)} >&2; then`,
+    '    if [ -n "$previous" ]; then mv "$previous" "$target"; else rm -f "$target"; fi',
+    '    echo "the proxy refused $target; the previous version is back in place" >&2',
+    "    exit 1",
+    "  fi",
+    ...(waits ? awaitCertificatesLines(probe, probe.hostNames).map((l) => `  ${l}`) : []),
+    "else",
+    '  echo "proxy container $proxy is not running; it reads its files when it starts" >&2',
+    "fi",
     'if [ -n "$previous" ]; then rm -f "$previous"; fi',
     "",
   ].join("\n");
 }
 
 /** Removes a site's routes file and reloads the proxy; used when a site is destroyed. */
-export function renderProxyFileRemovalScript(opts: { path: string; proxyContainer: string }): string {
+export function renderProxyFileRemovalScript(opts: Omit<ProxyFileOptions, "awaitCertificates">): string {
   return [
     scriptHeader(`remove ${opts.path} and reload the reverse proxy`),
     ...requireDockerLines(),
+    ...lockLines(opts.lockFile),
     `target=${shellQuote(opts.path)}`,
+    `proxy=${shellQuote(opts.proxyContainer)}`,
     'if [ -f "$target" ]; then',
     '  rm -f "$target"',
-    ...reloadProxyLines(opts.proxyContainer, "  "),
+    `  if ${PROXY_RUNNING}; then`,
+    `    ${reloadCommand(opts.proxyContainer)} >&2`,
+    "  else",
+    '    echo "proxy container $proxy is not running; it reads its files when it starts" >&2',
+    "  fi",
     "fi",
     "",
   ].join("\n");

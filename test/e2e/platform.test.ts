@@ -27,6 +27,18 @@ describe("the platform on this machine (three sites)", function () {
   afterEach(function () { printDiagnostics(this.currentTest, platform?.env); });
   after(() => disposePlatform(platform));
 
+  it("has each route step wait until the proxy serves its site's certificates, the first site's first name alone first", () => {
+    const firstAccount = SITES.filter((site) => /^first site on this proxy: /m.test(String(platform.live.done.find((d) => d.name === `${site}-route`)?.state.stderr)));
+    assert.equal(firstAccount.length, 1, `exactly one route step registers the ACME account: ${firstAccount.join(",")}`);
+    for (const site of SITES) {
+      const route = platform.live.done.find((d) => d.name === `${site}-route`);
+      assert.ok(route, `${site}-route was applied`);
+      for (const name of [...siteDomains(site), `${site}.${STAGING}`]) {
+        assert.match(String(route.state.stderr), new RegExp(`^certificate ready: ${name.replace(/\./g, "\\.")}$`, "m"), `${site}-route: ${route.state.stderr}`);
+      }
+    }
+  });
+
   it("serves every site on each of its domains and its staging alias over HTTPS with a pebble certificate", async () => {
     for (const site of SITES) {
       for (const host of [...siteDomains(site), `${site}.${STAGING}`]) {
@@ -85,7 +97,7 @@ except Exception as e:
   it("keeps the working routes when the proxy refuses a new routes file", async () => {
     const file = "/etc/simple-paas/proxy/sites/alpha.caddy";
     const before = fs.readFileSync(file, "utf8");
-    const r = runBash(renderProxyFileScript({ path: file, proxyContainer: "simple-paas-proxy" }), { stdin: "alpha.test {\n\treverse_proxy {\n" });
+    const r = runBash(renderProxyFileScript({ path: file, proxyContainer: "simple-paas-proxy", lockFile: "/etc/simple-paas/proxy.lock" }), { stdin: "alpha.test {\n\treverse_proxy {\n" });
     assert.notEqual(r.status, 0, "a refused config fails the step");
     assert.match(r.stderr, /previous version is back in place/);
     assert.equal(fs.readFileSync(file, "utf8"), before);

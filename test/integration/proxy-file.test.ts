@@ -1,15 +1,40 @@
 /**
  * The proxy's file scripts against the real docker daemon: with no proxy
  * container they install or remove the file and say the proxy reads it when
- * it starts. (A running Caddy that takes or refuses a file: test/e2e.)
+ * it starts; with a running Caddy (its own CA, `tls internal`) a route step
+ * reloads it and waits, bounded, for each name's certificate, the first
+ * routes file is preceded by a one-name file (the first-account step), and
+ * steps started together reload one at a time. (Caddy with an ACME server,
+ * and refused files: test/e2e.)
  */
 import * as assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { renderProxyFileRemovalScript, renderProxyFileScript } from "../../components/render/proxy-config";
-import { runBash } from "../support/run";
-import { ensureServices } from "../support/services";
+import {
+  CertificateProbe, FIRST_ACCOUNT_ROUTES_FILE, renderProxyFileRemovalScript, renderProxyFileScript, renderProxyMainConfig, renderSiteRoutes,
+} from "../../components/render/proxy-config";
+import { runBash, sh } from "../support/run";
+import { ensureServices, TEST_IMAGES } from "../support/services";
+
+const PROXY = "simple-paas-it-proxy";
+const HTTPS_PORT = 18543;
+
+function routesFor(site: string, hostNames: string[]): string {
+  return renderSiteRoutes({ site, hostNames, upstream: "127.0.0.1:9" }, { upstreamTimeout: "300s" });
+}
+
+/** Runs a script in the background; resolves with its exit status, stderr and when it ended. */
+function runBashAsync(script: string, stdin: string): Promise<{ status: number; stderr: string; endedAt: number }> {
+  return new Promise((resolve) => {
+    const child = spawn("bash", ["-c", script]);
+    let stderr = "";
+    child.stderr.on("data", (c) => { stderr += c; });
+    child.on("close", (code) => resolve({ status: code ?? -1, stderr, endedAt: Date.now() }));
+    child.stdin.end(stdin);
+  });
+}
 
 describe("proxy file scripts (real docker daemon)", function () {
   this.timeout(30 * 60_000);
@@ -18,7 +43,7 @@ describe("proxy file scripts (real docker daemon)", function () {
   it("installs the file, reports unchanged on a second run, and removes it, with no proxy container", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sp-proxy-"));
     const target = path.join(dir, "proxy dir", "sites", "blog.caddy");
-    const opts = { path: target, proxyContainer: "simple-paas-proxy-integration-test-absent" };
+    const opts = { path: target, proxyContainer: "simple-paas-proxy-integration-test-absent", lockFile: path.join(dir, "proxy.lock") };
     const first = runBash(renderProxyFileScript(opts), { stdin: "routes v1\n" });
     assert.equal(first.status, 0, first.stderr);
     assert.match(first.stderr, /changed: /);
@@ -33,5 +58,80 @@ describe("proxy file scripts (real docker daemon)", function () {
     assert.equal(fs.existsSync(target), false);
     assert.deepEqual(fs.readdirSync(path.dirname(target)), [], "no temp files left behind");
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe("with a running Caddy", () => {
+    let dir = "";
+    let sites = "";
+    let lockFile = "";
+    const probe = (hostNames: string[], seconds: number, acme = false): CertificateProbe => ({ hostNames, address: "127.0.0.1", port: HTTPS_PORT, seconds, acme });
+    const handshake = (name: string) => runBash(`openssl s_client -connect 127.0.0.1:${HTTPS_PORT} -servername ${name} </dev/null`).status;
+
+    before(() => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), "sp-it-proxy-"));
+      sites = path.join(dir, "sites");
+      lockFile = path.join(dir, "proxy.lock");
+      fs.mkdirSync(sites);
+      fs.writeFileSync(path.join(dir, "Caddyfile"), renderProxyMainConfig({ tls: "internal", maxBodySize: "100MB", upstreamTimeout: "300s" }));
+      sh(`docker rm -f ${PROXY} >/dev/null 2>&1 || true`);
+      sh(`docker run -d --name ${PROXY} -p 127.0.0.1:${HTTPS_PORT}:443 -v ${dir}:/etc/caddy:ro ${TEST_IMAGES.caddy} caddy run --config /etc/caddy/Caddyfile --adapter caddyfile`);
+      sh(`for i in $(seq 100); do docker logs ${PROXY} 2>&1 | grep -q 'serving initial configuration' && exit 0; sleep 0.2; done; docker logs ${PROXY}; exit 1`);
+    });
+    after(() => {
+      sh(`docker rm -f ${PROXY} >/dev/null 2>&1 || true`);
+      if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("routes the first site's first name alone first (ACME), then the whole site, each name's certificate ready", () => {
+      const hostNames = ["blog.test", "www.blog.test"];
+      const r = runBash(renderProxyFileScript({
+        path: path.join(sites, "blog.caddy"), proxyContainer: PROXY, lockFile, awaitCertificates: probe(hostNames, 60, true),
+      }), { stdin: routesFor("blog", hostNames) });
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stderr, /first site on this proxy: blog\.test alone first, so that one ACME account is registered/);
+      // The one-name step waited for blog.test before the whole site went in.
+      assert.match(r.stderr, /certificate ready: blog\.test[\s\S]*changed: [\s\S]*certificate ready: blog\.test\ncertificate ready: www\.blog\.test/);
+      assert.doesNotMatch(r.stderr, /no certificate for/);
+      assert.deepEqual(fs.readdirSync(sites).sort(), ["blog.caddy"], `${FIRST_ACCOUNT_ROUTES_FILE} is gone`);
+      // The proxy really serves them (a handshake succeeds), and not a name it has no route for.
+      assert.equal(handshake("www.blog.test"), 0);
+      assert.notEqual(handshake("not-routed.test"), 0);
+    });
+
+    it("skips the first-account step once a routes file exists, and says which names have no certificate when the wait runs out", () => {
+      const r = runBash(renderProxyFileScript({
+        path: path.join(sites, "shop.caddy"), proxyContainer: PROXY, lockFile,
+        awaitCertificates: probe(["not-routed.test", "shop.test"], 3, true),
+      }), { stdin: routesFor("shop", ["shop.test"]) });
+      assert.equal(r.status, 0, r.stderr);
+      assert.doesNotMatch(r.stderr, /first site on this proxy/);
+      assert.match(r.stderr, /no certificate for not-routed\.test yet after 3s; the proxy keeps trying in the background/);
+      assert.match(r.stderr, /certificate ready: shop\.test/);
+    });
+
+    it("reloads one step at a time when steps start together (the host's proxy lock)", async () => {
+      // The first holds the lock through a 4 s wait for a name the proxy never serves.
+      const slow = renderProxyFileScript({ path: path.join(sites, "slow.caddy"), proxyContainer: PROXY, lockFile, awaitCertificates: probe(["never.test"], 4) });
+      const quick = renderProxyFileScript({ path: path.join(sites, "quick.caddy"), proxyContainer: PROXY, lockFile, awaitCertificates: probe(["quick.test"], 30) });
+      const started = Date.now();
+      const first = runBashAsync(slow, routesFor("slow", ["slow.test"]));
+      await new Promise((r) => setTimeout(r, 500));
+      const second = runBashAsync(quick, routesFor("quick", ["quick.test"]));
+      const [a, b] = await Promise.all([first, second]);
+      assert.equal(a.status, 0, a.stderr);
+      assert.equal(b.status, 0, b.stderr);
+      assert.match(a.stderr, /no certificate for never\.test yet after 4s/);
+      assert.match(b.stderr, /certificate ready: quick\.test/);
+      assert.ok(b.endedAt >= a.endedAt, "the second step ends after the first released the lock");
+      assert.ok(b.endedAt - started >= 4000, `the second step waited for the first (${b.endedAt - started} ms)`);
+    });
+
+    it("removes a site's routes under the same lock and reloads: its names are no longer served", () => {
+      const r = runBash(renderProxyFileRemovalScript({ path: path.join(sites, "quick.caddy"), proxyContainer: PROXY, lockFile }));
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(fs.existsSync(path.join(sites, "quick.caddy")), false);
+      assert.notEqual(handshake("quick.test"), 0);
+      assert.equal(handshake("blog.test"), 0);
+    });
   });
 });

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { findRecorded, graph, installRecordingMocks, isSecretOutput, recordGraph, recorded, resetGraph, resetRecorded, settle, valueOf } from "../support/mocks";
 import { HostBootstrap, SimpleSite, SiteBackup } from "../../components";
 import { checkCredentials } from "../../components/input-schemas";
+import { assertShellcheckClean } from "../support/shellcheck";
 
 const CMD = "command:local:Command";
 const REMOTE_CMD = "command:remote:Command";
@@ -222,6 +223,31 @@ describe("SimpleSite (mocks)", () => {
     await settle();
     assert.match(findRecorded(CMD, "a-route").inputs.stdin, new RegExp(`reverse_proxy ${na}:80`));
     assert.match(findRecorded(CMD, "b-route").inputs.stdin, new RegExp(`reverse_proxy ${nb}:80`));
+  });
+
+  it("waits in the route step, bounded, for each host name's certificate at the proxy's HTTPS address", async () => {
+    const routeScript = async (hostExtra: Partial<ConstructorParameters<typeof HostBootstrap>[1]>, site: string) => {
+      const host = newHost(`h-${site}`, hostExtra);
+      newSite(host, { name: site, domains: [`${site}.example.com`] });
+      await settle();
+      return scriptOf(findRecorded(CMD, `blog-route`).inputs.create);
+    };
+    const byDefault = await routeScript({}, "one");
+    assert.match(byDefault, /^ *probe_address='127\.0\.0\.1'$/m);
+    assert.match(byDefault, /^ *probe_port='443'$/m);
+    assert.match(byDefault, /^ *probe_seconds='30'$/m);
+    assert.match(byDefault, /^ *probe_names=\('one\.example\.com' 'one\.staging\.example\.com'\)$/m);
+    assertShellcheckClean(byDefault, "route script with the certificate wait");
+    resetRecorded();
+    const ipv6 = await routeScript({ proxy: { bindAddress: "::", httpsPort: 8443, certificateWaitSeconds: 45 } }, "two");
+    assert.match(ipv6, /^ *probe_address='\[::1\]'$/m);
+    assert.match(ipv6, /^ *probe_port='8443'$/m);
+    assert.match(ipv6, /^ *probe_seconds='45'$/m);
+    resetRecorded();
+    assert.match(await routeScript({ proxy: { bindAddress: "10.0.0.5" } }, "three"), /^ *probe_address='10\.0\.0\.5'$/m);
+    resetRecorded();
+    assert.doesNotMatch(await routeScript({ proxy: { certificateWaitSeconds: 0 } }, "four"), /probe_|openssl/);
+    assert.throws(() => newHost("bad-wait", { proxy: { certificateWaitSeconds: 601 } }), /host\.proxy\.certificateWaitSeconds: 601 /);
   });
 
   it("installs cron jobs that run in the site's container", async () => {

@@ -54,11 +54,11 @@ describe("host setup scripts (rendering)", () => {
 
   it("installs MariaDB server and memcached only when asked", () => {
     const local = renderHostPackagesScript(hostInput());
-    assert.match(local, /^packages=\('docker\.io' 'restic' 'cron' 'jq' 'curl' 'ca-certificates' 'mariadb-client' 'iproute2' 'mariadb-server' 'memcached'\)$/m);
+    assert.match(local, /^packages=\('docker\.io' 'restic' 'cron' 'jq' 'curl' 'ca-certificates' 'openssl' 'mariadb-client' 'iproute2' 'mariadb-server' 'memcached'\)$/m);
     assert.match(local, /^sp_service start mariadb$/m);
     assert.match(local, /sp_wait mariadb 120 mysqladmin --protocol=socket ping/);
     const ext = renderHostPackagesScript(hostInput(external));
-    assert.match(ext, /^packages=\('docker\.io' 'restic' 'cron' 'jq' 'curl' 'ca-certificates' 'mariadb-client' 'iproute2'\)$/m);
+    assert.match(ext, /^packages=\('docker\.io' 'restic' 'cron' 'jq' 'curl' 'ca-certificates' 'openssl' 'mariadb-client' 'iproute2'\)$/m);
     assert.doesNotMatch(ext, /'mariadb-server'|'memcached'|^sp_service start mariadb$/m);
   });
 

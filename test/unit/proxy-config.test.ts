@@ -59,10 +59,19 @@ describe("reverse proxy config", () => {
   });
 
   it("renders install and removal scripts that pass shellcheck and quote odd paths", () => {
-    const odd = { path: "/etc/simple paas/proxy/sites/it's.caddy", proxyContainer: "simple-paas-proxy" };
+    const odd = { path: "/etc/simple paas/proxy/sites/it's.caddy", proxyContainer: "simple-paas-proxy", lockFile: "/etc/simple paas/proxy's.lock" };
+    const probe = { hostNames: ["blog.example.com", "www.blog.example.com"], address: "::1", port: 8443, seconds: 30 };
     assertShellcheckClean(renderProxyFileScript(odd), "proxy file script");
+    assertShellcheckClean(renderProxyFileScript({ ...odd, awaitCertificates: { ...probe, acme: true } }), "route script, ACME");
+    assertShellcheckClean(renderProxyFileScript({ ...odd, awaitCertificates: { ...probe, acme: false } }), "route script, internal CA");
     assertShellcheckClean(renderProxyFileRemovalScript(odd), "proxy removal script");
     assert.match(renderProxyFileScript(odd), /target='\/etc\/simple paas\/proxy\/sites\/it'\\''s\.caddy'/);
+    assert.match(renderProxyFileScript(odd), /lock='\/etc\/simple paas\/proxy'\\''s\.lock'/);
+    assert.match(renderProxyFileScript({ ...odd, awaitCertificates: { ...probe, acme: true } }), /probe_address='\[::1\]'/);
+    // The first-account step only where certificates come from ACME.
+    assert.match(renderProxyFileScript({ ...odd, awaitCertificates: { ...probe, acme: true } }), /first_name='blog\.example\.com'/);
+    assert.doesNotMatch(renderProxyFileScript({ ...odd, awaitCertificates: { ...probe, acme: false } }), /first_name=/);
+    assert.doesNotMatch(renderProxyFileScript({ ...odd, awaitCertificates: { ...probe, acme: true, seconds: 0 } }), /first_name=|openssl/);
   });
 
   it("changes nothing and fails when the docker daemon cannot be reached (executed for real)", () => {
@@ -70,7 +79,7 @@ describe("reverse proxy config", () => {
     const target = path.join(dir, "sites", "blog.caddy");
     fs.mkdirSync(path.dirname(target));
     fs.writeFileSync(target, "routes v1\n");
-    const opts = { path: target, proxyContainer: "simple-paas-proxy" };
+    const opts = { path: target, proxyContainer: "simple-paas-proxy", lockFile: path.join(dir, "proxy.lock") };
     // A daemon socket nobody listens on: the real docker CLI's own failure.
     const env = { ...process.env, DOCKER_HOST: `unix://${path.join(dir, "no-docker.sock")}` };
     const install = runBash(renderProxyFileScript(opts), { stdin: "routes v2\n", env });
@@ -81,6 +90,7 @@ describe("reverse proxy config", () => {
     assert.equal(removal.status, 1, removal.stderr);
     assert.equal(fs.readFileSync(target, "utf8"), "routes v1\n");
     assert.deepEqual(fs.readdirSync(path.dirname(target)), ["blog.caddy"], "no temp files left behind");
+    assert.equal(fs.existsSync(opts.lockFile), false, "not even the lock: it fails before anything");
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });
