@@ -160,7 +160,8 @@ function describeIssue(issue: z.core.$ZodIssue, fieldPrefix: string): string {
 
 /** Masks the password of any `scheme://user:password@` in a value quoted back in an error: errors reach terminals and CI logs. */
 export function redactUrlPasswords(value: string): string {
-  return value.replace(/(:\/\/[^/@:\s]*:)[^/@\s]*@/g, "$1***@");
+  // Up to the last "@" before the path: a password may hold "@" or spaces.
+  return value.replace(/(:\/\/[^/@:\s]*:)[^/]*@/g, "$1***@");
 }
 
 function formatPath(prefix: string, path: PropertyKey[]): string {

@@ -121,30 +121,50 @@ export interface CertificateProbe {
 export const FIRST_ACCOUNT_ROUTES_FILE = "0-first-acme-account.caddy";
 
 /**
- * Shell lines that wait, bounded, until the proxy completes a TLS handshake
- * for each of `names` (openssl is one of the host's base packages). Caddy obtains certificates in the background and its next
- * reload cancels orders still in flight; and the operator learns at deploy
- * time, not from a browser, that a domain's DNS does not point at the host
- * yet. Never fails the step.
+ * Shell lines that set up the certificate wait: where the proxy's HTTPS port
+ * answers on the host, and one deadline for every wait of the step.
  */
-function awaitCertificatesLines(probe: CertificateProbe, names: string[]): string[] {
+function probeSetupLines(probe: CertificateProbe): string[] {
   const address = probe.address.includes(":") ? `[${probe.address}]` : probe.address;
   return [
     `probe_address=${shellQuote(address)}`,
     `probe_port=${shellQuote(probe.port)}`,
     `probe_seconds=${shellQuote(probe.seconds)}`,
     "deadline=$(( $(date +%s) + probe_seconds ))",
-    `probe_names=(${names.map(shellQuote).join(" ")})`,
-    'for name in "${probe_names[@]}"; do',
+  ];
+}
+
+/**
+ * Shell lines that wait, until the deadline, for the proxy to complete a TLS
+ * handshake for each of `names` (openssl is one of the host's base packages),
+ * trying every name still missing each round, so one name without DNS does
+ * not use up the others' time. Caddy obtains certificates in the background
+ * and its next reload cancels orders still in flight; and the operator learns
+ * at deploy time, not from a browser, that a domain's DNS does not point at
+ * the host yet. Never fails the step.
+ */
+function awaitCertificatesLines(names: string[]): string[] {
+  return [
+    `pending=(${names.map(shellQuote).join(" ")})`,
+    "while :; do",
+    "  missing=()",
+    '  for name in "${pending[@]}"; do',
     // A TLS handshake only: whether the site's own upstream answers is not the question here.
-    '  until timeout 5 openssl s_client -connect "$probe_address:$probe_port" -servername "$name" </dev/null >/dev/null 2>&1; do',
-    '    if [ "$(date +%s)" -ge "$deadline" ]; then',
-    '      echo "no certificate for $name yet after ${probe_seconds}s; the proxy keeps trying in the background (does its DNS point at this host?)" >&2',
-    "      continue 2",
+    '    if timeout 5 openssl s_client -connect "$probe_address:$probe_port" -servername "$name" </dev/null >/dev/null 2>&1; then',
+    '      echo "certificate ready: $name" >&2',
+    "    else",
+    '      missing+=("$name")',
     "    fi",
-    "    sleep 1",
     "  done",
-    '  echo "certificate ready: $name" >&2',
+    '  if [ "${#missing[@]}" -eq 0 ]; then break; fi',
+    '  if [ "$(date +%s)" -ge "$deadline" ]; then',
+    '    for name in "${missing[@]}"; do',
+    '      echo "no certificate for $name yet after ${probe_seconds}s; the proxy keeps trying in the background (does its DNS point at this host?)" >&2',
+    "    done",
+    "    break",
+    "  fi",
+    '  pending=("${missing[@]}")',
+    "  sleep 1",
     "done",
   ];
 }
@@ -158,37 +178,41 @@ const PROXY_RUNNING = `[ "$(docker container inspect -f '{{.State.Running}}' "$p
 /**
  * Takes the host's proxy lock: Pulumi runs independent sites' steps in
  * parallel, and each reload would cancel the certificate orders the other
- * just started. One reload (and its certificate wait) at a time.
+ * just started. One reload (and its certificate wait) at a time; every
+ * holder is bounded by its own wait, so this one waits as long as it takes.
  */
 function lockLines(lockFile: string): string[] {
   return [
     `lock=${shellQuote(lockFile)}`,
     'mkdir -p "$(dirname "$lock")"',
     'exec 9>>"$lock"',
-    "if ! flock -w 900 9; then",
-    '  echo "another step has held $lock for 15 minutes; giving up" >&2',
-    "  exit 1",
+    "if ! flock -n 9; then",
+    '  echo "waiting for $lock: another step is reloading the proxy" >&2',
+    "  flock 9",
     "fi",
   ];
 }
 
 /**
  * The first-account step (see CertificateProbe.acme): when this is the first
- * routes file of a running proxy, route one name alone, reload, wait for it,
- * and take that file away again before the real one goes in.
+ * routes file of a running proxy and the site has several names, route one
+ * name alone (the last: the staging alias when there is one, a name the
+ * operator's own DNS covers), reload, wait for it, and take that file away
+ * again before the real one goes in.
  */
 function firstAccountLines(opts: ProxyFileOptions, probe: CertificateProbe): string[] {
-  if (!probe.acme || probe.seconds <= 0 || probe.hostNames.length === 0) return [];
-  const first = probe.hostNames[0];
+  if (!probe.acme || probe.seconds <= 0 || probe.hostNames.length < 2) return [];
+  const only = probe.hostNames[probe.hostNames.length - 1];
   return [
     `if [ ! -e "$target" ] && ${PROXY_RUNNING} \\`,
     `  && [ -z "$(find "$(dirname "$target")" -maxdepth 1 -name '*.caddy' -print -quit)" ]; then`,
     `  first_account="$(dirname "$target")"/${shellQuote(FIRST_ACCOUNT_ROUTES_FILE)}`,
-    `  first_name=${shellQuote(first)}`,
+    `  first_name=${shellQuote(only)}`,
     '  echo "first site on this proxy: $first_name alone first, so that one ACME account is registered" >&2',
-    `  printf '%s {\\n\\trespond 503\\n}\\n' ${shellQuote(caddyToken(first))} >"$first_account"`,
+    `  printf '%s {\\n\\trespond 503\\n}\\n' ${shellQuote(caddyToken(only))} >"$first_account"`,
     `  if ${reloadCommand(opts.proxyContainer)} >&2; then`,
-    ...awaitCertificatesLines(probe, [first]).map((l) => `    ${l}`),
+    "    first_account_loaded=yes",
+    ...awaitCertificatesLines([only]).map((l) => `    ${l}`),
     "  fi",
     '  rm -f "$first_account"',
     "fi",
@@ -213,7 +237,7 @@ export interface ProxyFileOptions {
  */
 export function renderProxyFileScript(opts: ProxyFileOptions): string {
   const probe = opts.awaitCertificates;
-  const waits = probe && probe.seconds > 0 && probe.hostNames.length > 0;
+  const waits = probe !== undefined && probe.seconds > 0 && probe.hostNames.length > 0;
   return [
     scriptHeader(`install ${opts.path} and reload the reverse proxy`),
     ...requireDockerLines(),
@@ -223,10 +247,12 @@ export function renderProxyFileScript(opts: ProxyFileOptions): string {
     'mkdir -p "$(dirname "$target")"',
     'tmp="$(mktemp "$target.XXXXXX")"',
     'first_account=""',
+    'first_account_loaded=""',
     "trap 'rm -f \"$tmp\" ${first_account:+\"$first_account\"}' EXIT",
     'cat >"$tmp"',
     'chmod 0644 "$tmp"',
-    ...(probe ? firstAccountLines(opts, probe) : []),
+    ...(waits ? probeSetupLines(probe) : []),
+    ...(waits ? firstAccountLines(opts, probe) : []),
     'previous=""',
     'if [ -f "$target" ] && cmp -s "$tmp" "$target"; then',
     '  echo "unchanged: $target" >&2',
@@ -239,10 +265,12 @@ export function renderProxyFileScript(opts: ProxyFileOptions): string {
     `if ${PROXY_RUNNING}; then`,
     `  if ! ${reloadCommand(opts.proxyContainer)} >&2; then`,
     '    if [ -n "$previous" ]; then mv "$previous" "$target"; else rm -f "$target"; fi',
+    // The proxy still runs the one-name stand-in: give it back the files as they were.
+    `    if [ -n "$first_account_loaded" ]; then ${reloadCommand(opts.proxyContainer)} >&2 || true; fi`,
     '    echo "the proxy refused $target; the previous version is back in place" >&2',
     "    exit 1",
     "  fi",
-    ...(waits ? awaitCertificatesLines(probe, probe.hostNames).map((l) => `  ${l}`) : []),
+    ...(waits ? awaitCertificatesLines(probe.hostNames).map((l) => `  ${l}`) : []),
     "else",
     '  echo "proxy container $proxy is not running; it reads its files when it starts" >&2',
     "fi",
@@ -251,7 +279,12 @@ export function renderProxyFileScript(opts: ProxyFileOptions): string {
   ].join("\n");
 }
 
-/** Removes a site's routes file and reloads the proxy; used when a site is destroyed. */
+/**
+ * Removes a site's routes file and reloads the proxy; used when a site is
+ * destroyed. The file goes back when the proxy refuses the reload, and a
+ * retry reloads even when the file is already gone, so a destroy never ends
+ * with the proxy still routing the site.
+ */
 export function renderProxyFileRemovalScript(opts: Omit<ProxyFileOptions, "awaitCertificates">): string {
   return [
     scriptHeader(`remove ${opts.path} and reload the reverse proxy`),
@@ -259,14 +292,18 @@ export function renderProxyFileRemovalScript(opts: Omit<ProxyFileOptions, "await
     ...lockLines(opts.lockFile),
     `target=${shellQuote(opts.path)}`,
     `proxy=${shellQuote(opts.proxyContainer)}`,
-    'if [ -f "$target" ]; then',
-    '  rm -f "$target"',
-    `  if ${PROXY_RUNNING}; then`,
-    `    ${reloadCommand(opts.proxyContainer)} >&2`,
-    "  else",
-    '    echo "proxy container $proxy is not running; it reads its files when it starts" >&2',
+    'removed=""',
+    'if [ -f "$target" ]; then removed="$(mktemp "$target.removed.XXXXXX")"; mv "$target" "$removed"; fi',
+    `if ${PROXY_RUNNING}; then`,
+    `  if ! ${reloadCommand(opts.proxyContainer)} >&2; then`,
+    '    if [ -n "$removed" ]; then mv "$removed" "$target"; fi',
+    '    echo "the proxy refused its config without $target; the file is back in place" >&2',
+    "    exit 1",
     "  fi",
+    "else",
+    '  echo "proxy container $proxy is not running; it reads its files when it starts" >&2',
     "fi",
+    'if [ -n "$removed" ]; then rm -f "$removed"; fi',
     "",
   ].join("\n");
 }

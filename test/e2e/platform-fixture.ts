@@ -95,6 +95,8 @@ export function createPlatform(opts: { connection?: boolean; backup?: Record<str
       httpPort: HTTP_PORT,
       httpsPort: HTTPS_PORT,
       bindAddress: "127.0.0.1",
+      // One ACME retry (Caddy tries again after a minute) fits in the route step's wait.
+      certificateWaitSeconds: 90,
     },
   };
   if (opts.connection) host.connection = { host: env.sshHost, port: env.sshPort, user: env.sshUser };

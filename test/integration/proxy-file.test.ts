@@ -82,15 +82,15 @@ describe("proxy file scripts (real docker daemon)", function () {
       if (dir) fs.rmSync(dir, { recursive: true, force: true });
     });
 
-    it("routes the first site's first name alone first (ACME), then the whole site, each name's certificate ready", () => {
+    it("routes the first site's last name alone first (ACME), then the whole site, each name's certificate ready", () => {
       const hostNames = ["blog.test", "www.blog.test"];
       const r = runBash(renderProxyFileScript({
         path: path.join(sites, "blog.caddy"), proxyContainer: PROXY, lockFile, awaitCertificates: probe(hostNames, 60, true),
       }), { stdin: routesFor("blog", hostNames) });
       assert.equal(r.status, 0, r.stderr);
-      assert.match(r.stderr, /first site on this proxy: blog\.test alone first, so that one ACME account is registered/);
-      // The one-name step waited for blog.test before the whole site went in.
-      assert.match(r.stderr, /certificate ready: blog\.test[\s\S]*changed: [\s\S]*certificate ready: blog\.test\ncertificate ready: www\.blog\.test/);
+      assert.match(r.stderr, /first site on this proxy: www\.blog\.test alone first, so that one ACME account is registered/);
+      // The one-name step waited for its name before the whole site went in.
+      assert.match(r.stderr, /certificate ready: www\.blog\.test\n[\s\S]*changed: [\s\S]*certificate ready: blog\.test\ncertificate ready: www\.blog\.test/);
       assert.doesNotMatch(r.stderr, /no certificate for/);
       assert.deepEqual(fs.readdirSync(sites).sort(), ["blog.caddy"], `${FIRST_ACCOUNT_ROUTES_FILE} is gone`);
       // The proxy really serves them (a handshake succeeds), and not a name it has no route for.
@@ -105,8 +105,8 @@ describe("proxy file scripts (real docker daemon)", function () {
       }), { stdin: routesFor("shop", ["shop.test"]) });
       assert.equal(r.status, 0, r.stderr);
       assert.doesNotMatch(r.stderr, /first site on this proxy/);
-      assert.match(r.stderr, /no certificate for not-routed\.test yet after 3s; the proxy keeps trying in the background/);
-      assert.match(r.stderr, /certificate ready: shop\.test/);
+      // Every missing name is tried each round: shop.test is ready long before not-routed.test's wait runs out.
+      assert.match(r.stderr, /certificate ready: shop\.test\n[\s\S]*no certificate for not-routed\.test yet after 3s; the proxy keeps trying in the background/);
     });
 
     it("reloads one step at a time when steps start together (the host's proxy lock)", async () => {
@@ -132,6 +132,9 @@ describe("proxy file scripts (real docker daemon)", function () {
       assert.equal(fs.existsSync(path.join(sites, "quick.caddy")), false);
       assert.notEqual(handshake("quick.test"), 0);
       assert.equal(handshake("blog.test"), 0);
+      const again = runBash(renderProxyFileRemovalScript({ path: path.join(sites, "quick.caddy"), proxyContainer: PROXY, lockFile }));
+      assert.equal(again.status, 0, `a retried removal succeeds: ${again.stderr}`);
+      assert.deepEqual(fs.readdirSync(sites).filter((f) => f.includes(".removed.")), [], "no leftovers");
     });
   });
 });

@@ -236,7 +236,8 @@ describe("SimpleSite (mocks)", () => {
     assert.match(byDefault, /^ *probe_address='127\.0\.0\.1'$/m);
     assert.match(byDefault, /^ *probe_port='443'$/m);
     assert.match(byDefault, /^ *probe_seconds='30'$/m);
-    assert.match(byDefault, /^ *probe_names=\('one\.example\.com' 'one\.staging\.example\.com'\)$/m);
+    assert.match(byDefault, /^ *pending=\('one\.example\.com' 'one\.staging\.example\.com'\)$/m);
+    assert.match(byDefault, /^ *first_name='one\.staging\.example\.com'$/m, "a new proxy's first site routes its staging alias alone first");
     assertShellcheckClean(byDefault, "route script with the certificate wait");
     resetRecorded();
     const ipv6 = await routeScript({ proxy: { bindAddress: "::", httpsPort: 8443, certificateWaitSeconds: 45 } }, "two");

@@ -69,7 +69,8 @@ describe("reverse proxy config", () => {
     assert.match(renderProxyFileScript(odd), /lock='\/etc\/simple paas\/proxy'\\''s\.lock'/);
     assert.match(renderProxyFileScript({ ...odd, awaitCertificates: { ...probe, acme: true } }), /probe_address='\[::1\]'/);
     // The first-account step only where certificates come from ACME.
-    assert.match(renderProxyFileScript({ ...odd, awaitCertificates: { ...probe, acme: true } }), /first_name='blog\.example\.com'/);
+    assert.match(renderProxyFileScript({ ...odd, awaitCertificates: { ...probe, acme: true } }), /first_name='www\.blog\.example\.com'/, "the last name (the staging alias when there is one)");
+    assert.doesNotMatch(renderProxyFileScript({ ...odd, awaitCertificates: { ...probe, hostNames: ["blog.example.com"], acme: true } }), /first_name=/, "one name: one order, one account");
     assert.doesNotMatch(renderProxyFileScript({ ...odd, awaitCertificates: { ...probe, acme: false } }), /first_name=/);
     assert.doesNotMatch(renderProxyFileScript({ ...odd, awaitCertificates: { ...probe, acme: true, seconds: 0 } }), /first_name=|openssl/);
   });

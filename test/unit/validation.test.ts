@@ -433,6 +433,8 @@ describe("validation: backup repositories", () => {
   it("masks URL passwords in values quoted back, and leaves other values as they are", () => {
     const { redactUrlPasswords } = require("../../components/validation") as typeof import("../../components/validation");
     assert.equal(redactUrlPasswords("rest:https://u:pw@h:8000/a rest:http://v:p%40ss@g/b"), "rest:https://u:***@h:8000/a rest:http://v:***@g/b");
+    assert.equal(redactUrlPasswords("rest:https://u:p@ss@h/a"), "rest:https://u:***@h/a");
+    assert.equal(redactUrlPasswords("rest:https://u:p ss@h/a"), "rest:https://u:***@h/a");
     for (const same of ["sftp:backup@vault:/srv/restic/blog", "rest:https://vault.example.com:8000/blog", "https://user@host/x", "/var/backups/a:b@c"]) {
       assert.equal(redactUrlPasswords(same), same);
     }
