@@ -27,7 +27,7 @@ describe("the platform on this machine (three sites)", function () {
   afterEach(function () { printDiagnostics(this.currentTest, platform?.env); });
   after(() => disposePlatform(platform));
 
-  it("has each route step wait until the proxy serves its site's certificates, the first site's first name alone first", () => {
+  it("has each route step wait until the proxy serves its site's certificates, a new proxy's first site registering the ACME account with one name first", () => {
     const firstAccount = SITES.filter((site) => /^first site on this proxy: /m.test(String(platform.live.done.find((d) => d.name === `${site}-route`)?.state.stderr)));
     assert.equal(firstAccount.length, 1, `exactly one route step registers the ACME account: ${firstAccount.join(",")}`);
     for (const site of SITES) {
