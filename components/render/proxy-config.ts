@@ -176,6 +176,25 @@ function reloadCommand(proxyContainer: string): string {
 const PROXY_RUNNING = `[ "$(docker container inspect -f '{{.State.Running}}' "$proxy" 2>/dev/null || true)" = true ]`;
 
 /**
+ * Reloads the proxy when its container runs (a stopped proxy reads its files
+ * when it starts): `undo` puts the files back when Caddy refuses them, then
+ * the step fails; `after` runs once the reload succeeded.
+ */
+function reloadLines(proxyContainer: string, undo: string[], after: string[] = []): string[] {
+  return [
+    `if ${PROXY_RUNNING}; then`,
+    `  if ! ${reloadCommand(proxyContainer)} >&2; then`,
+    ...undo.map((l) => `    ${l}`),
+    "    exit 1",
+    "  fi",
+    ...after.map((l) => `  ${l}`),
+    "else",
+    '  echo "proxy container $proxy is not running; it reads its files when it starts" >&2',
+    "fi",
+  ];
+}
+
+/**
  * Takes the host's proxy lock: Pulumi runs independent sites' steps in
  * parallel, and each reload would cancel the certificate orders the other
  * just started. One reload (and its certificate wait) at a time; every
@@ -262,18 +281,12 @@ export function renderProxyFileScript(opts: ProxyFileOptions): string {
     '  mv "$tmp" "$target"',
     '  echo "changed: $target" >&2',
     "fi",
-    `if ${PROXY_RUNNING}; then`,
-    `  if ! ${reloadCommand(opts.proxyContainer)} >&2; then`,
-    '    if [ -n "$previous" ]; then mv "$previous" "$target"; else rm -f "$target"; fi',
-    // The proxy still runs the one-name stand-in: give it back the files as they were.
-    `    if [ -n "$first_account_loaded" ]; then ${reloadCommand(opts.proxyContainer)} >&2 || true; fi`,
-    '    echo "the proxy refused $target; the previous version is back in place" >&2',
-    "    exit 1",
-    "  fi",
-    ...(waits ? awaitCertificatesLines(probe.hostNames).map((l) => `  ${l}`) : []),
-    "else",
-    '  echo "proxy container $proxy is not running; it reads its files when it starts" >&2',
-    "fi",
+    ...reloadLines(opts.proxyContainer, [
+      'if [ -n "$previous" ]; then mv "$previous" "$target"; else rm -f "$target"; fi',
+      // The proxy still runs the one-name stand-in: give it back the files as they were.
+      `if [ -n "$first_account_loaded" ]; then ${reloadCommand(opts.proxyContainer)} >&2 || true; fi`,
+      'echo "the proxy refused $target; the previous version is back in place" >&2',
+    ], waits ? awaitCertificatesLines(probe.hostNames) : []),
     'if [ -n "$previous" ]; then rm -f "$previous"; fi',
     "",
   ].join("\n");
@@ -294,15 +307,10 @@ export function renderProxyFileRemovalScript(opts: Omit<ProxyFileOptions, "await
     `proxy=${shellQuote(opts.proxyContainer)}`,
     'removed=""',
     'if [ -f "$target" ]; then removed="$(mktemp "$target.removed.XXXXXX")"; mv "$target" "$removed"; fi',
-    `if ${PROXY_RUNNING}; then`,
-    `  if ! ${reloadCommand(opts.proxyContainer)} >&2; then`,
-    '    if [ -n "$removed" ]; then mv "$removed" "$target"; fi',
-    '    echo "the proxy refused its config without $target; the file is back in place" >&2',
-    "    exit 1",
-    "  fi",
-    "else",
-    '  echo "proxy container $proxy is not running; it reads its files when it starts" >&2',
-    "fi",
+    ...reloadLines(opts.proxyContainer, [
+      'if [ -n "$removed" ]; then mv "$removed" "$target"; fi',
+      'echo "the proxy refused its config without $target; the file is back in place" >&2',
+    ]),
     'if [ -n "$removed" ]; then rm -f "$removed"; fi',
     "",
   ].join("\n");

@@ -177,34 +177,20 @@ export function hostNamesOf(sites: readonly string[]): string[] {
 }
 
 /**
- * Waits until the proxy presents a pebble-issued certificate for every name.
- * Caddy obtains certificates in the background after each reload and, when
- * an attempt fails, tries again after one minute (certmagic's first retry
- * interval); three minutes covers that retry. A name still without a
- * certificate fails with the list of such names and the proxy's log.
+ * Checks that each site's route step saw the proxy serve every one of the
+ * site's names (`certificate ready: NAME`, printed by the step's bounded
+ * wait); otherwise fails with what the steps printed and the proxy's log.
  */
-export async function waitForCertificates(hostNames: string[], ca: string, env: TestEnv, timeoutMs = 180_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let missing = [...hostNames];
-  const errors: Record<string, string> = {};
-  while (missing.length > 0) {
-    const still: string[] = [];
-    for (const name of missing) {
-      try {
-        const answer = await httpsGet(name, "/", ca);
-        if (!/Pebble/i.test(answer.certIssuer ?? "")) throw new Error(`issuer ${answer.certIssuer}`);
-      } catch (err) {
-        errors[name] = (err as Error).message;
-        still.push(name);
-      }
-    }
-    missing = still;
-    if (missing.length === 0) return;
-    if (Date.now() > deadline) {
-      throw new Error(`no certificate after ${timeoutMs / 1000}s for: ${missing.map((n) => `${n} (${errors[n]})`).join(", ")}\n${hostDiagnostics(env.stateDir)}`);
-    }
-    await new Promise((r) => setTimeout(r, 1000));
+export function assertCertificatesReady(platform: Platform, sites: readonly string[]): void {
+  const problems: string[] = [];
+  for (const site of sites) {
+    const route = platform.live.done.find((d) => d.name === `${site}-route`);
+    const stderr = String(route?.state.stderr ?? "");
+    const missing = hostNamesOf([site]).filter((name) => !stderr.split("\n").includes(`certificate ready: ${name}`));
+    if (!route) problems.push(`${site}-route was not applied`);
+    else if (missing.length > 0) problems.push(`${site}-route reported no certificate for ${missing.join(", ")}:\n${stderr}`);
   }
+  if (problems.length > 0) throw new Error(`${problems.join("\n")}\n${hostDiagnostics(platform.env.stateDir)}`);
 }
 
 /** Retries `fn` until it stops throwing, at most `tries` times `delayMs` apart. */

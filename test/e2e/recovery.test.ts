@@ -6,7 +6,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { sh } from "../support/run";
-import { Platform, SITES, createPlatform, disposePlatform, eventually, printDiagnostics, hostNamesOf, waitForCertificates, httpsGet, pebbleRoots, rootSql, siteConfig } from "./platform-fixture";
+import { Platform, SITES, createPlatform, disposePlatform, eventually, printDiagnostics, assertCertificatesReady, httpsGet, pebbleRoots, rootSql, siteConfig } from "./platform-fixture";
 
 function resticSnapshots(site: string): { id: string; short_id: string; tags?: string[]; paths: string[] }[] {
   return JSON.parse(sh(`RESTIC_PASSWORD_FILE=/etc/simple-paas/sites/${site}/backup/restic_pass restic -r /var/backups/simple-paas/${site} snapshots --json`));
@@ -29,7 +29,7 @@ describe("backups, restores and disaster recovery", function () {
     platform = createPlatform({ backup: { tar: { dir: "/var/backups/simple-paas-tar", keep: 2 } } });
     await platform.up();
     roots = pebbleRoots(platform.env);
-    await waitForCertificates(hostNamesOf(SITES), roots, platform.env);
+    assertCertificatesReady(platform, SITES);
   });
 
   afterEach(function () { printDiagnostics(this.currentTest, platform?.env); });

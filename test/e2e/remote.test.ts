@@ -5,7 +5,7 @@
  */
 import * as assert from "node:assert/strict";
 import { sh } from "../support/run";
-import { Platform, createPlatform, disposePlatform, eventually, printDiagnostics, hostNamesOf, waitForCertificates, httpsGet, pebbleRoots, siteConfig } from "./platform-fixture";
+import { Platform, createPlatform, disposePlatform, eventually, printDiagnostics, assertCertificatesReady, httpsGet, pebbleRoots, siteConfig } from "./platform-fixture";
 
 describe("a remote host over SSH", function () {
   this.timeout(45 * 60_000);
@@ -33,7 +33,7 @@ describe("a remote host over SSH", function () {
     const after = sh(`grep -c 'Accepted publickey' ${authLog} 2>/dev/null || true`).trim();
     assert.ok(Number(after) > Number(before || "0"), `sshd accepted the sessions (${before} -> ${after})`);
     const roots = pebbleRoots(platform.env);
-    await waitForCertificates(hostNamesOf(["alpha"]), roots, platform.env);
+    assertCertificatesReady(platform, ["alpha"]);
     const page = await eventually(() => httpsGet("alpha.test", "/", roots).then((r) => { if (r.status !== 200) throw new Error(r.body); return r; }));
     assert.match(page.body, /site-app version v1/);
   });

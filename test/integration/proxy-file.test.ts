@@ -82,6 +82,18 @@ describe("proxy file scripts (real docker daemon)", function () {
       if (dir) fs.rmSync(dir, { recursive: true, force: true });
     });
 
+    it("puts the proxy back as it was when it refuses a first site's routes after the one-name step", () => {
+      const r = runBash(renderProxyFileScript({
+        path: path.join(sites, "bad.caddy"), proxyContainer: PROXY, lockFile, awaitCertificates: probe(["bad.test", "www.bad.test"], 30, true),
+      }), { stdin: "bad.test {\n\treverse_proxy {\n" });
+      assert.equal(r.status, 1, r.stderr);
+      assert.match(r.stderr, /first site on this proxy: www\.bad\.test alone first/);
+      assert.match(r.stderr, /certificate ready: www\.bad\.test\n/, "the stand-in was loaded");
+      assert.match(r.stderr, /the proxy refused .*bad\.caddy; the previous version is back in place/);
+      assert.deepEqual(fs.readdirSync(sites), [], "neither the refused file nor the stand-in stays");
+      assert.notEqual(handshake("www.bad.test"), 0, "the proxy no longer runs the stand-in");
+    });
+
     it("routes the first site's last name alone first (ACME), then the whole site, each name's certificate ready", () => {
       const hostNames = ["blog.test", "www.blog.test"];
       const r = runBash(renderProxyFileScript({
@@ -127,13 +139,25 @@ describe("proxy file scripts (real docker daemon)", function () {
     });
 
     it("removes a site's routes under the same lock and reloads: its names are no longer served", () => {
+      // A proxy that refuses the config without the file (another file is broken): the file goes back.
+      fs.writeFileSync(path.join(sites, "broken.caddy"), "broken.test {\n\treverse_proxy {\n");
+      const refused = runBash(renderProxyFileRemovalScript({ path: path.join(sites, "quick.caddy"), proxyContainer: PROXY, lockFile }));
+      fs.rmSync(path.join(sites, "broken.caddy"));
+      assert.equal(refused.status, 1, refused.stderr);
+      assert.match(refused.stderr, /the proxy refused its config without .*quick\.caddy; the file is back in place/);
+      assert.equal(fs.existsSync(path.join(sites, "quick.caddy")), true);
+      assert.equal(handshake("quick.test"), 0, "still served");
       const r = runBash(renderProxyFileRemovalScript({ path: path.join(sites, "quick.caddy"), proxyContainer: PROXY, lockFile }));
       assert.equal(r.status, 0, r.stderr);
       assert.equal(fs.existsSync(path.join(sites, "quick.caddy")), false);
       assert.notEqual(handshake("quick.test"), 0);
       assert.equal(handshake("blog.test"), 0);
+      // A retried removal (the file already gone) still reloads: Caddy's admin API logs each load.
+      const loads = () => (sh(`docker logs ${PROXY} 2>&1`).match(/"uri":"\/load"/g) ?? []).length;
+      const before = loads();
       const again = runBash(renderProxyFileRemovalScript({ path: path.join(sites, "quick.caddy"), proxyContainer: PROXY, lockFile }));
       assert.equal(again.status, 0, `a retried removal succeeds: ${again.stderr}`);
+      assert.equal(loads(), before + 1, "and reloads the proxy");
       assert.deepEqual(fs.readdirSync(sites).filter((f) => f.includes(".removed.")), [], "no leftovers");
     });
   });
