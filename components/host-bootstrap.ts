@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import * as mysql from "@pulumi/mysql";
 import * as random from "@pulumi/random";
 import * as command from "@pulumi/command";
 import { HostConnection, HostCommand, HostTarget, runOnHost } from "./host-command";
@@ -39,14 +38,14 @@ export interface HostBootstrapArgs {
    * instead (the original's scale-out path).
    */
   database?: {
-    /** Admin account simple-paas creates for the mysql provider. @default "simple_paas_admin" */
+    /**
+     * Admin account simple-paas creates (password generated, secret) and keeps
+     * in `<configDir>/mysql-admin.cnf` for the host-side steps that make each
+     * site's database and user. @default "simple_paas_admin"
+     */
     adminUser?: string;
     /** @default 3306 */
     port?: number;
-    /** How the mysql provider (on the machine running Pulumi) reaches the server. @default "127.0.0.1:<port>" */
-    providerEndpoint?: string;
-    /** SOCKS5 proxy for the mysql provider, e.g. from `ssh -D 1080 host` for a remote host. */
-    providerProxy?: string;
     external?: { host: string; port?: number; adminUser: string; adminPassword: pulumi.Input<string> };
   };
   /** The reverse proxy (Caddy) with automatic HTTPS. */
@@ -105,8 +104,6 @@ export class HostBootstrap extends pulumi.ComponentResource {
   readonly docker: docker.Provider;
   /** How to reach this host's docker engine; sites with a private registry make their own provider from it. */
   readonly dockerEndpoint: { host: string; sshOpts?: pulumi.Output<string[]> };
-  /** MySQL provider with the admin account. */
-  readonly mysql: mysql.Provider;
   /** The network every site joins. */
   readonly network: docker.Network;
   /** The reverse proxy container. */
@@ -137,7 +134,6 @@ export class HostBootstrap extends pulumi.ComponentResource {
     const spCommand = installSpCommand();
     const proxyConfig = writeProxyConfig();
     this.proxy = createProxy();
-    this.mysql = createMysqlProvider();
     this.ready = [services, spCommand, proxyConfig, this.proxy];
 
     this.registerOutputs({ networkName: this.network.name, proxyContainer: this.proxy.name, sitesRoot: settings.paths.sitesRoot });
@@ -235,18 +231,6 @@ export class HostBootstrap extends pulumi.ComponentResource {
         logOpts: { "max-size": settings.dockerLogs.maxSize, "max-file": String(settings.dockerLogs.maxFiles) },
         labels: [{ label: "simple-paas.role", value: "proxy" }],
       }, { parent, provider: parent.docker, dependsOn: [proxyConfig], deleteBeforeReplace: true });
-    }
-
-    function createMysqlProvider(): mysql.Provider {
-      const db = args.database;
-      const endpoint = db?.providerEndpoint ??
-        (db?.external ? `${db.external.host}:${db.external.port ?? 3306}` : `127.0.0.1:${db?.port ?? 3306}`);
-      return new mysql.Provider(`${name}-mysql`, {
-        endpoint,
-        username: db?.external?.adminUser ?? db?.adminUser ?? "simple_paas_admin",
-        password: adminPassword,
-        proxy: db?.providerProxy,
-      }, { parent, dependsOn: [services] });
     }
   }
 

@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { bashInvocation } from "./render/shell";
+import { bashInvocation, generationComment } from "./render/shell";
 
 /** How to reach a remote host. Omit it to run on the machine that runs Pulumi. */
 export interface HostConnection {
@@ -40,6 +40,14 @@ export interface HostScript {
   stdin?: pulumi.Input<string>;
   /** Script run when the resource is deleted. */
   deleteScript?: string;
+  /**
+   * How a new host generation re-runs the step. "replace" (the default):
+   * the step is replaced, its delete script runs first. "update": the
+   * script runs again in place and the delete script does not run; for
+   * steps whose delete destroys what a re-run must keep (the script text
+   * must then change with the generation: its renderer writes it in).
+   */
+  onNewGeneration?: "replace" | "update";
 }
 
 export type HostCommand = command.local.Command | command.remote.Command;
@@ -52,7 +60,10 @@ export function runOnHost(
 ): HostCommand {
   const connection = target.connection;
   // A new generation replaces the step: it runs from scratch on the new host.
-  const triggers = [target.generation];
+  const triggers = spec.onNewGeneration === "update" ? undefined : [target.generation];
+  if (spec.onNewGeneration === "update" && !spec.script.includes(`\n${generationComment(target.generation)}\n`)) {
+    throw new Error(`${name}: a step that re-runs in place on a new host generation must carry ${JSON.stringify(generationComment(target.generation))} in its script`);
+  }
   // A step that undoes itself on delete must undo the old run before the new
   // one: both write the same files on the host.
   if (spec.deleteScript !== undefined) opts = { deleteBeforeReplace: true, ...opts };

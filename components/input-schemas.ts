@@ -48,8 +48,6 @@ export const externalDatabaseSchema = z.strictObject({
 export const hostDatabaseSchema = z.strictObject({
   adminUser: z.string().regex(/^[a-z_][a-z0-9_]{0,31}$/, { message: "must be a MySQL user name of a-z, 0-9, _" }).optional(),
   port: port.optional(),
-  providerEndpoint: z.string().regex(/^[A-Za-z0-9.-]+:[0-9]{1,5}$/, { message: "must be host:port" }).optional(),
-  providerProxy: z.string().regex(/^socks5h?:\/\/[^\s]+$/, { message: "must be a socks5:// URL" }).optional(),
   external: externalDatabaseSchema.optional(),
 });
 
@@ -131,7 +129,8 @@ export const siteBackupOptionsSchema = z.strictObject({
   finalBackupOnDestroy: z.boolean().optional(),
 });
 
-export const simpleSiteSchema = z.strictObject({
+/** SimpleSite's arguments field by field; simpleSiteSchema adds the rules across fields. */
+export const simpleSiteFieldsSchema = z.strictObject({
   host: z.custom<object>((v) => typeof v === "object" && v !== null, { message: "must be a HostBootstrap" }),
   name: siteName,
   image: imageRef,
@@ -161,8 +160,24 @@ export const simpleSiteSchema = z.strictObject({
     })
     .optional(),
   protect: z.boolean().optional(),
+  deleteDataOnDestroy: z.boolean().optional(),
   backup: z.union([z.literal(false), siteBackupOptionsSchema]).optional(),
 });
+
+/** Deleting a site's data on destroy is only safe once a final backup has it. */
+export function checkDeleteDataNeedsFinalBackup(
+  site: { deleteDataOnDestroy?: boolean; backup?: false | { finalBackupOnDestroy?: boolean } },
+  ctx: z.RefinementCtx,
+): void {
+  if (site.deleteDataOnDestroy === true && (site.backup === false || site.backup?.finalBackupOnDestroy === false)) {
+    ctx.addIssue({
+      code: "custom", path: ["deleteDataOnDestroy"], input: site.deleteDataOnDestroy,
+      message: "must not be true without the final backup (backup false or backup.finalBackupOnDestroy false): the data would be gone with no copy",
+    });
+  }
+}
+
+export const simpleSiteSchema = simpleSiteFieldsSchema.superRefine(checkDeleteDataNeedsFinalBackup);
 
 /** Fails at preview when a secret that must not be empty is empty (once its value is known). */
 export function checkSecretNotEmpty(value: pulumi.Input<string>, field: string): pulumi.Output<string> {

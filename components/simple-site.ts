@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import * as mysql from "@pulumi/mysql";
 import * as random from "@pulumi/random";
 import type { HostBootstrap } from "./host-bootstrap";
 import { HostCommand, HostTarget, runOnHost } from "./host-command";
@@ -13,6 +12,7 @@ import { renderSiteCronFile } from "./render/cron-file";
 import { renderInstallFileScript } from "./render/host-setup";
 import { renderProxyFileRemovalScript, renderProxyFileScript, renderSiteRoutes } from "./render/proxy-config";
 import { scriptHeader, shellCommand } from "./render/shell";
+import { renderSiteDatabaseRemovalScript, renderSiteDatabaseScript } from "./render/site-database";
 import { renderSiteSetupScript, renderSiteTeardownScript } from "./render/site-setup";
 import { SiteBackup, SiteBackupOptions } from "./site-backup";
 import { CONTAINER_PATHS, renderHealthCheck, renderSiteEnv, siteHostNames } from "./site-container-spec";
@@ -49,6 +49,13 @@ export interface SimpleSiteArgs {
   publicMountPath?: string;
   /** Protect the database and data dir from deletion by Pulumi. @default false */
   protect?: boolean;
+  /**
+   * When the site is destroyed, after its final backup, also drop its
+   * database and delete its data dir (its backups stay). Needs the final
+   * backup (`backup` not false, `finalBackupOnDestroy` not false).
+   * @default false: the database and the data dir stay on the host
+   */
+  deleteDataOnDestroy?: boolean;
   /** Backups (a SiteBackup child). `false` disables them. @default {} (hourly, local repository) */
   backup?: false | SiteBackupOptions;
 }
@@ -71,7 +78,8 @@ export class SimpleSite extends pulumi.ComponentResource {
   readonly databaseName: string;
   readonly dataDir: string;
   readonly container: docker.Container;
-  readonly database: mysql.Database;
+  /** The host-side step that makes the database, its user and the user's grant. */
+  readonly database: HostCommand;
   readonly backup?: SiteBackup;
 
   constructor(name: string, args: SimpleSiteArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -105,10 +113,9 @@ export class SimpleSite extends pulumi.ComponentResource {
     const hashSalt = pulumi.secret(new random.RandomPassword(`${name}-hash-salt`, { length: 64, special: false }, { parent }).result);
     const setup = setUpSiteOnHost();
     const ids = setup.stdout.apply(parseIds);
-    this.database = new mysql.Database(`${name}-database`, { name: dbName }, { parent, provider: host.mysql, protect: args.protect });
-    const grant = createDatabaseAccess();
+    this.database = createDatabase();
     if (args.backup !== false) {
-      this.backup = new SiteBackup(`${name}-backup`, { ...(args.backup ?? {}), host, site, siteResources: [setup, grant] }, { parent });
+      this.backup = new SiteBackup(`${name}-backup`, { ...(args.backup ?? {}), host, site, siteResources: [setup, this.database] }, { parent });
     }
     const jobs = installJobs();
     const image = pullImage();
@@ -128,14 +135,23 @@ export class SimpleSite extends pulumi.ComponentResource {
       }, { parent, dependsOn: host.ready, protect: args.protect });
     }
 
-    function createDatabaseAccess(): mysql.Grant {
-      const user = new mysql.User(`${name}-db-user`, {
-        user: dbName, host: settings.database.userHostPattern, plaintextPassword: dbPassword,
-      }, { parent, provider: host.mysql });
-      // Only this site's database: the user can read nothing else.
-      return new mysql.Grant(`${name}-db-grant`, {
-        user: user.user, host: user.host, database: parent.database.name, privileges: ["ALL PRIVILEGES"],
-      }, { parent, provider: host.mysql });
+    /**
+     * Database, user (the sites network only) and grant on this database
+     * alone, made on the host as its admin account. A new host generation
+     * re-runs it in place: its removal drops the user (and, with
+     * deleteDataOnDestroy, the data), which only the site's removal may do.
+     */
+    function createDatabase(): HostCommand {
+      const dbInput = { site, configDir: settings.paths.configDir, dbName, dbUser: dbName, userHostPattern: settings.database.userHostPattern };
+      return runOnHost(`${name}-database`, target, {
+        script: renderSiteDatabaseScript({ ...dbInput, generation: settings.generation }),
+        scriptName: `simple-paas-site-database-${site}`,
+        stdin: pulumi.secret(pulumi.interpolate`${dbPassword}\n`),
+        deleteScript: renderSiteDatabaseRemovalScript({
+          ...dbInput, deleteData: args.deleteDataOnDestroy ? { dataDir: setupInput.dataDir } : undefined,
+        }),
+        onNewGeneration: "update",
+      }, { parent, dependsOn: [setup], protect: args.protect });
     }
 
     function installJobs(): HostCommand | undefined {
@@ -194,7 +210,7 @@ export class SimpleSite extends pulumi.ComponentResource {
         logOpts,
         labels: [{ label: SITE_LABEL, value: site }],
         destroyGraceSeconds: 30,
-      }, { parent, provider: host.docker, dependsOn: [setup, grant, ...restoreStep, ...(jobs ? [jobs] : [])] });
+      }, { parent, provider: host.docker, dependsOn: [setup, parent.database, ...restoreStep, ...(jobs ? [jobs] : [])] });
     }
 
     function routeTraffic(): HostCommand {

@@ -7,7 +7,8 @@
  */
 import { z } from "zod";
 import {
-  externalDatabaseSchema, hostBootstrapSchema, hostConnectionSchema, hostDatabaseSchema, siteBackupOptionsSchema, simpleSiteSchema,
+  checkDeleteDataNeedsFinalBackup, externalDatabaseSchema, hostBootstrapSchema, hostConnectionSchema, hostDatabaseSchema, siteBackupOptionsSchema,
+  simpleSiteFieldsSchema,
 } from "./input-schemas";
 import { NO_HOST_NAME_RULE, siteEnvNameProblems } from "./site-container-spec";
 import { assertUnique, envName, parseOrThrow, SimplePaasInputError } from "./validation";
@@ -20,14 +21,15 @@ const hostConfigSchema = hostBootstrapSchema.extend({
 
 const backupConfigSchema = siteBackupOptionsSchema.omit({ credentials: true, password: true });
 
-const siteConfigSchema = simpleSiteSchema
+const siteConfigSchema = simpleSiteFieldsSchema
   .omit({ host: true, registry: true, secretEnv: true, backup: true })
   .extend({
-    registry: simpleSiteSchema.shape.registry.unwrap().omit({ password: true }).optional(),
+    registry: simpleSiteFieldsSchema.shape.registry.unwrap().omit({ password: true }).optional(),
     /** Names of secret env values; the values are in `simple-paas:secrets` → `<site>.env.<NAME>`. */
     secretEnv: z.array(envName).optional(),
     backup: z.union([z.literal(false), backupConfigSchema]).optional(),
-  });
+  })
+  .superRefine(checkDeleteDataNeedsFinalBackup);
 
 export const stackConfigSchema = z.strictObject({
   host: hostConfigSchema.default({}),

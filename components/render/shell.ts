@@ -44,3 +44,11 @@ export function scriptHeader(purpose: string): string {
 export function bashInvocation(script: string, scriptName: string): string {
   return `bash -c ${shellQuote(script)} ${shellQuote(scriptName)}`;
 }
+
+/**
+ * The line that ties a script's text to a host generation, for steps that
+ * re-run in place on a new generation (HostScript.onNewGeneration "update").
+ */
+export function generationComment(generation: string): string {
+  return `# host generation: ${generation.replace(/\n/g, " ")}`;
+}

@@ -68,7 +68,7 @@ describe("the packed library in another project", function () {
     assert.match(result.rejected, /sites\.Bad Name\.name: "Bad Name" must be 1-32 characters/);
     for (const expected of [
       "simple-paas:index:HostBootstrap/host", "simple-paas:index:SimpleSite/blog", "simple-paas:index:SiteBackup/extra",
-      "docker:index/container:Container/blog-container", "mysql:index/grant:Grant/blog-db-grant", "command:local:Command/extra-final-backup",
+      "docker:index/container:Container/blog-container", "command:local:Command/blog-database", "command:local:Command/extra-final-backup",
     ]) {
       assert.ok(result.registered.includes(expected), `registered ${expected}`);
     }

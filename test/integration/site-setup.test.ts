@@ -7,9 +7,11 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
+import { mysqlHostPatternForSubnet } from "../../components/naming";
+import { renderSiteDatabaseRemovalScript, renderSiteDatabaseScript } from "../../components/render/site-database";
 import { renderSiteSetupScript, renderSiteTeardownScript, SiteSetupInput } from "../../components/render/site-setup";
 import { runBash, sh } from "../support/run";
-import { adminSql, assertOk, HostFixture, IT_NETWORK, setUpHost, sourceEnvFile, tearDownHost } from "./host-fixture";
+import { adminSql, assertOk, HostFixture, IT_ADMIN_USER, IT_NETWORK, setUpHost, sourceEnvFile, tearDownHost } from "./host-fixture";
 
 interface TestSite {
   input: SiteSetupInput;
@@ -102,7 +104,7 @@ describe("site setup scripts (real users, files and MariaDB)", function () {
   let f: HostFixture;
   let a: TestSite;
   let b: TestSite;
-  const subnetPattern = IT_NETWORK.subnet.replace(/\.0\/24$/, ".%"); // 172.31.250.%
+  const subnetPattern = mysqlHostPatternForSubnet(IT_NETWORK.subnet); // 172.31.250.0/255.255.255.0
 
   before(() => {
     f = setUpHost();
@@ -187,18 +189,54 @@ describe("site setup scripts (real users, files and MariaDB)", function () {
     assert.equal(r.stdout, "");
   });
 
-  it("each site's DB user reaches its own database from the docker network and nothing else", () => {
+  function dbInput(site: TestSite) {
+    return {
+      site: site.input.site, configDir: f.input.configDir, dbName: site.input.dbName, dbUser: site.input.dbUser,
+      userHostPattern: mysqlHostPatternForSubnet(IT_NETWORK.subnet), generation: "1",
+    };
+  }
+  function createDatabase(site: TestSite, password = site.secrets.dbPassword) {
+    return runBash(renderSiteDatabaseScript(dbInput(site)), { stdin: `${password}\n` });
+  }
+
+  it("the database step makes an utf8mb4 database, a user on the sites network and its grant; a second run changes nothing", () => {
     for (const site of [a, b]) {
-      const pw = fs.readFileSync(path.join(f.input.configDir, "sites", site.input.site, "secrets", "db_pass"), "utf8");
-      const literal = `'${pw.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
-      // What the component does with the mysql provider: database, user restricted to the network, grant on its database only.
-      adminSql(f, [
-        `CREATE DATABASE IF NOT EXISTS ${site.input.dbName};`,
-        `CREATE USER IF NOT EXISTS '${site.input.dbUser}'@'${subnetPattern}' IDENTIFIED BY ${literal};`,
-        `GRANT ALL PRIVILEGES ON ${site.input.dbName}.* TO '${site.input.dbUser}'@'${subnetPattern}';`,
-        `CREATE TABLE IF NOT EXISTS ${site.input.dbName}.t (v VARCHAR(20)); INSERT INTO ${site.input.dbName}.t VALUES ('${site.input.site}');`,
-      ].join("\n"));
+      const first = createDatabase(site);
+      assertOk(first, `database ${site.input.site}`);
+      assert.equal(first.stdout, "", "stdout unused");
+      assert.match(first.stderr, new RegExp(`database ${site.input.dbName}: created \\(utf8mb4, utf8mb4_unicode_ci\\)`));
+      assert.match(first.stderr, /: created, with all privileges on /);
+      assert.ok(!first.stderr.includes(site.secrets.dbPassword), "the password is never logged");
+      const again = createDatabase(site);
+      assertOk(again, `database ${site.input.site} again`);
+      assert.match(again.stderr, /done: nothing changed\n$/);
+      assert.equal(adminSql(f, `SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '${site.input.dbName}'`),
+        "utf8mb4\tutf8mb4_unicode_ci\n");
+      assert.equal(adminSql(f, `SHOW GRANTS FOR '${site.input.dbUser}'@'${subnetPattern}'`).split("\n").filter((l) => l.startsWith("GRANT ALL")).join("\n"),
+        `GRANT ALL PRIVILEGES ON \`${site.input.dbName}\`.* TO \`${site.input.dbUser}\`@\`${subnetPattern}\``);
+      adminSql(f, `CREATE TABLE IF NOT EXISTS ${site.input.dbName}.t (v VARCHAR(20)); INSERT INTO ${site.input.dbName}.t VALUES ('${site.input.site}');`);
     }
+  });
+
+  it("the database step fails loudly without a password on stdin or with an admin account that cannot log in", () => {
+    const none = runBash(renderSiteDatabaseScript(dbInput(a)), { stdin: "" });
+    assert.equal(none.status, 1);
+    assert.match(none.stderr, /ERROR: expected the site's database password on stdin/);
+    const otherConfig = path.join(f.root, "no-admin");
+    fs.mkdirSync(otherConfig);
+    fs.writeFileSync(path.join(otherConfig, "mysql-admin.cnf"), `[client]\nuser = "${IT_ADMIN_USER}"\npassword = "wrong"\nhost = "127.0.0.1"\n`, { mode: 0o600 });
+    const wrong = runBash(renderSiteDatabaseScript({ ...dbInput(a), configDir: otherConfig }), { stdin: "pw\n" });
+    assert.equal(wrong.status, 1);
+    assert.match(wrong.stderr, /ERROR: cannot log in to MariaDB as the admin account of .*no-admin\/mysql-admin\.cnf: .*Access denied/);
+    fs.rmSync(path.join(otherConfig, "mysql-admin.cnf"));
+    const missing = runBash(renderSiteDatabaseScript({ ...dbInput(a), configDir: otherConfig }), { stdin: "pw\n" });
+    assert.match(missing.stderr, /ERROR: .*mysql-admin\.cnf is missing: the host's services step has not run on this host/);
+    const removal = runBash(renderSiteDatabaseRemovalScript({ ...dbInput(a), configDir: otherConfig }));
+    assertOk(removal, "removal on a host that is not set up");
+    assert.match(removal.stderr, /not set up on this host \(new or wiped\), nothing to remove/);
+  });
+
+  it("each site's DB user reaches its own database from the docker network and nothing else", () => {
     const cnfA = siteCnf(f, a);
     const pid = startNetworkClient(f.root);
     try {
@@ -209,7 +247,7 @@ describe("site setup scripts (real users, files and MariaDB)", function () {
       assert.notEqual(other.status, 0);
       assert.match(other.stderr, /ERROR 1142 .*SELECT command denied to user 'sp_it_it_a'@'172\.31\.250\.\d+' for table/);
       const use = siteSql(cnfA, IT_NETWORK.gateway, `USE ${b.input.dbName};`, pid);
-      assert.match(use.stderr, /ERROR 1044 .*Access denied for user 'sp_it_it_a'@'172\.31\.250\.%' to database 'sp_it_it_b'/);
+      assert.match(use.stderr, /ERROR 1044 .*Access denied for user 'sp_it_it_a'@'172\.31\.250\.0\/255\.255\.255\.0' to database 'sp_it_it_b'/);
       const cnfB = siteCnf(f, b);
       const ownB = siteSql(cnfB, IT_NETWORK.gateway, `SELECT v FROM ${b.input.dbName}.t;`, pid);
       assert.equal(ownB.stdout, "it-b\n", ownB.stderr);
@@ -219,6 +257,41 @@ describe("site setup scripts (real users, files and MariaDB)", function () {
     // Outside the network (here: the host over loopback) the site's user cannot log in at all.
     const loopback = siteSql(cnfA, "127.0.0.1", "SELECT 1;");
     assert.match(loopback.stderr, /ERROR (1045|1698) .*Access denied for user 'sp_it_it_a'@'127\.0\.0\.1'/);
+  });
+
+  it("a new password from the database step replaces the old one", () => {
+    const pid = startNetworkClient(f.root);
+    try {
+      const newPassword = `${a.secrets.dbPassword} changed`;
+      assertOk(createDatabase(a, newPassword), "database step with a new password");
+      const old = siteSql(siteCnf(f, a), IT_NETWORK.gateway, "SELECT 1;", pid);
+      assert.match(old.stderr, /ERROR 1045 .*Access denied/);
+      const renewed = siteSql(siteCnf(f, { ...a, secrets: { ...a.secrets, dbPassword: newPassword } }), IT_NETWORK.gateway, `SELECT v FROM ${a.input.dbName}.t;`, pid);
+      assert.equal(renewed.stdout, "it-a\n", renewed.stderr);
+    } finally {
+      assertOk(createDatabase(a), "database step with the first password again");
+      stopNetworkClient();
+    }
+  });
+
+  it("the database removal drops the user and keeps the database; with deleteData it drops both and the data dir", () => {
+    const down = runBash(renderSiteDatabaseRemovalScript(dbInput(b)));
+    assertOk(down, "removal");
+    assert.equal(adminSql(f, `SELECT COUNT(*) FROM mysql.user WHERE User = '${b.input.dbUser}'`), "0\n");
+    assert.equal(adminSql(f, `SELECT v FROM ${b.input.dbName}.t`), "it-b\n", "rows kept");
+    assertOk(runBash(renderSiteDatabaseRemovalScript(dbInput(b))), "removal again");
+    assertOk(createDatabase(b), "database step after a removal");
+    assert.equal(adminSql(f, `SELECT v FROM ${b.input.dbName}.t`), "it-b\n", "the same database again");
+
+    const scratch = path.join(f.root, "scratch-data");
+    fs.mkdirSync(path.join(scratch, "public"), { recursive: true });
+    fs.writeFileSync(path.join(scratch, "public", "f.txt"), "x");
+    const gone = runBash(renderSiteDatabaseRemovalScript({ ...dbInput(b), deleteData: { dataDir: scratch } }));
+    assertOk(gone, "removal with deleteData");
+    assert.equal(adminSql(f, `SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '${b.input.dbName}'`), "0\n");
+    assert.ok(!fs.existsSync(scratch), "data dir deleted");
+    assertOk(createDatabase(b), "database step after deleteData");
+    adminSql(f, `CREATE TABLE ${b.input.dbName}.t (v VARCHAR(20)); INSERT INTO ${b.input.dbName}.t VALUES ('it-b');`);
   });
 
   it("each site's Linux user reaches its own files and secrets, not the other site's", () => {

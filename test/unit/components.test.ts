@@ -4,6 +4,10 @@ import { findRecorded, graph, installRecordingMocks, isSecretOutput, recordGraph
 import { HostBootstrap, SimpleSite, SiteBackup } from "../../components";
 import { checkCredentials } from "../../components/input-schemas";
 import { assertShellcheckClean } from "../support/shellcheck";
+import { shellQuote } from "../../components/render/shell";
+
+/** How a line of a script reads inside the `bash -c '...'` command text. */
+const inScript = (text: string): string => shellQuote(text).slice(1, -1);
 
 const CMD = "command:local:Command";
 const REMOTE_CMD = "command:remote:Command";
@@ -38,7 +42,7 @@ describe("HostBootstrap (mocks)", () => {
     for (const [type, name] of [
       [CMD, "host-packages"], ["docker:index/network:Network", "host-network"], [CMD, "host-services"],
       [CMD, "host-sp-command"], [CMD, "host-proxy-config"], ["docker:index/container:Container", "host-proxy"],
-      ["pulumi:providers:docker", "host-docker"], ["pulumi:providers:mysql", "host-mysql"],
+      ["pulumi:providers:docker", "host-docker"],
       ["random:index/randomPassword:RandomPassword", "host-mysql-admin-password"],
     ]) {
       findRecorded(type, name);
@@ -70,9 +74,8 @@ describe("HostBootstrap (mocks)", () => {
     assert.equal(await isSecretOutput(services.stdin), true);
     assert.equal(await valueOf(services.stdin), "mock-secret-host-mysql-admin-password\n");
     assert.doesNotMatch(await valueOf(services.create), /mock-secret/);
-    const mysqlProvider = findRecorded("pulumi:providers:mysql", "host-mysql").inputs;
-    assert.equal(mysqlProvider.endpoint, "127.0.0.1:3306");
-    assert.equal(mysqlProvider.username, "simple_paas_admin");
+    assert.equal(recorded.filter((r) => r.type.startsWith("mysql:") || r.type === "pulumi:providers:mysql").length, 0,
+      "no mysql provider: the host's steps make the site databases");
     assert.ok(host.ready.length >= 3);
   });
 
@@ -130,26 +133,53 @@ describe("SimpleSite (mocks)", () => {
     await settle();
     const container = graphEntry("blog-container");
     assert.equal(container.parent, "blog");
-    for (const dep of ["blog-setup", "blog-db-grant", "blog-backup-restore-on-create"]) {
+    for (const dep of ["blog-setup", "blog-database", "blog-backup-restore-on-create"]) {
       assert.ok(container.dependsOn.includes(dep), `container depends on ${dep}: ${container.dependsOn}`);
     }
     assert.ok(graphEntry("blog-backup-restore-on-create").dependsOn.includes("blog-setup"));
-    assert.ok(graphEntry("blog-backup-restore-on-create").dependsOn.includes("blog-db-grant"));
-    assert.ok(graphEntry("blog-backup-final-backup").dependsOn.includes("blog-db-grant"), "final backup runs before the database goes");
+    assert.ok(graphEntry("blog-backup-restore-on-create").dependsOn.includes("blog-database"));
+    assert.ok(graphEntry("blog-backup-final-backup").dependsOn.includes("blog-database"), "final backup runs before the database goes");
+    assert.deepEqual(graphEntry("blog-database").dependsOn, ["blog-setup"]);
     assert.deepEqual(graphEntry("blog-route").dependsOn, ["blog-container"]);
     assert.equal(graphEntry("blog-backup").parent, "blog");
   });
 
-  it("restricts the database user to the sites network and grants only its own database", async () => {
+  it("makes the database, a user restricted to the sites network and its grant in one host step, password on stdin", async () => {
     newSite(newHost());
     await settle();
-    assert.equal(findRecorded("mysql:index/database:Database", "blog-database").inputs.name, "blog");
-    const user = findRecorded("mysql:index/user:User", "blog-db-user").inputs;
-    assert.equal(user.user, "blog");
-    assert.equal(user.host, "172.30.0.0/255.255.255.0");
-    const grant = findRecorded("mysql:index/grant:Grant", "blog-db-grant").inputs;
-    assert.equal(grant.database, "blog");
-    assert.deepEqual(grant.privileges, ["ALL PRIVILEGES"]);
+    const step = graphEntry("blog-database").resource as pulumi.CustomResource & {
+      stdin: pulumi.Output<string>; create: pulumi.Output<string>; delete: pulumi.Output<string>; triggers: pulumi.Output<unknown>;
+    };
+    assert.equal(graphEntry("blog-database").parent, "blog");
+    assert.equal(await isSecretOutput(step.stdin), true);
+    assert.equal(await valueOf(step.stdin), "mock-secret-blog-db-password\n");
+    const create = await valueOf(step.create);
+    assert.doesNotMatch(create, /mock-secret/);
+    assert.ok(create.includes(inScript(`readonly SP_DB_NAME='blog'`)), "database blog");
+    assert.ok(create.includes(inScript(`readonly SP_DB_ACCOUNT=${shellQuote("'blog'@'172.30.0.0/255.255.255.0'")}`)), "user blog on the sites network");
+    assert.ok(create.includes("CHARACTER SET $SP_DB_CHARSET COLLATE $SP_DB_COLLATION"));
+    assert.ok(create.includes(inScript("# host generation: 1\n")));
+    // A new generation re-runs it in place: a replacement would drop the user first.
+    assert.equal(await valueOf(step.triggers), undefined);
+    const del = await valueOf(step.delete);
+    assert.match(del, /DROP USER IF EXISTS/);
+    assert.doesNotMatch(del, /DROP DATABASE/, "the database stays unless deleteDataOnDestroy");
+  });
+
+  it("drops the database and the data dir on destroy only with deleteDataOnDestroy, and never without a final backup", async () => {
+    newSite(newHost(), { deleteDataOnDestroy: true });
+    await settle();
+    const step = graphEntry("blog-database").resource as pulumi.CustomResource & { delete: pulumi.Output<string> };
+    const del = await valueOf(step.delete);
+    assert.match(del, /DROP DATABASE IF EXISTS/);
+    assert.ok(del.includes(inScript("readonly SP_DATA_DIR='/sites/blog/data'")));
+    resetRecorded();
+    assert.throws(() => new SimpleSite("nobackup", { host: newHost("h2"), name: "nobackup", image: "nginx:1.27", deleteDataOnDestroy: true, backup: false }),
+      /sites\.nobackup\.deleteDataOnDestroy: true must not be true without the final backup/);
+    assert.throws(() => new SimpleSite("nofinal", {
+      host: newHost("h3"), name: "nofinal", image: "nginx:1.27", deleteDataOnDestroy: true, backup: { finalBackupOnDestroy: false },
+    }), /sites\.nofinal\.deleteDataOnDestroy/);
+    assert.equal(recorded.filter((r) => r.name.startsWith("nobackup") || r.name.startsWith("nofinal")).length, 0);
   });
 
   it("runs the container non-root on the sites network with health check, limits, log rotation and no secrets in env", async () => {
@@ -301,7 +331,17 @@ describe("host generation (disaster recovery)", () => {
     await settle();
     const commands = recorded.filter((r) => r.type === CMD && (r.name.startsWith("gen-") || r.name.startsWith("gsite-")));
     assert.ok(commands.length >= 10, commands.map((c) => c.name).join(","));
-    for (const c of commands) assert.equal(c.inputs.triggers?.[0], "2026-11-26", `${c.name} carries the generation`);
+    const inPlace: string[] = [];
+    for (const c of commands) {
+      if (c.inputs.triggers === undefined) {
+        // Re-run in place (an update): the generation is in the script text.
+        assert.ok((c.inputs.create as string).includes(inScript("\n# host generation: 2026-11-26\n")), `${c.name} carries the generation in its script`);
+        inPlace.push(c.name);
+      } else {
+        assert.equal(c.inputs.triggers[0], "2026-11-26", `${c.name} carries the generation`);
+      }
+    }
+    assert.deepEqual(inPlace, ["gsite-database"], "only the database step re-runs in place (its removal drops the user)");
     resetRecorded();
     const host1 = newHost("gen1");
     const site1 = new SimpleSite("gsite1", { host: host1, name: "gsite", image: "nginx:1.27", domains: ["g.example.com"] });

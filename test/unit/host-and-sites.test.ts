@@ -2,12 +2,16 @@ import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { findRecorded, installRecordingMocks, isSecretOutput, recorded, resetRecorded, settle, valueOf } from "../support/mocks";
 import { HostBootstrap, SimpleSite } from "../../components";
+import { shellQuote } from "../../components/render/shell";
+
+/** How a line of a script reads inside the `bash -c '...'` command text. */
+const inScript = (text: string): string => shellQuote(text).slice(1, -1);
 
 describe("an external MySQL/MariaDB server instead of the host's (mocks)", () => {
   before(() => installRecordingMocks());
   beforeEach(() => resetRecorded());
 
-  it("installs no MariaDB, points the provider and the sites at the external server, and keeps its password secret", async () => {
+  it("installs no MariaDB, points the host's steps and the sites at the external server, and keeps its password secret", async () => {
     const host = new HostBootstrap("ext", {
       database: { external: { host: "db.internal.example.com", port: 3307, adminUser: "paas_admin", adminPassword: pulumi.secret("ext-admin-pw") } },
     });
@@ -16,14 +20,14 @@ describe("an external MySQL/MariaDB server instead of the host's (mocks)", () =>
     await settle();
     assert.equal(recorded.filter((r) => r.type === "random:index/randomPassword:RandomPassword" && r.name === "ext-mysql-admin-password").length, 0,
       "no admin password is generated: the given one is used");
-    const provider = findRecorded("pulumi:providers:mysql", "ext-mysql").inputs;
-    assert.equal(provider.endpoint, "db.internal.example.com:3307");
-    assert.equal(provider.username, "paas_admin");
+    const servicesScript = findRecorded("command:local:Command", "ext-services").inputs.create as string;
+    assert.ok(servicesScript.includes(inScript("readonly SP_DB_HOST='db.internal.example.com'")));
+    assert.ok(servicesScript.includes(inScript("readonly SP_ADMIN_USER='paas_admin'")));
     const packages = findRecorded("command:local:Command", "ext-packages").inputs.create as string;
     assert.doesNotMatch(packages, /mariadb-server/, "the host gets no MariaDB server");
     assert.match(packages, /mariadb-client/, "but the client for dumps and restores");
-    const user = findRecorded("mysql:index/user:User", "shop-db-user").inputs;
-    assert.equal(user.host, "%", "the external server cannot know the sites network");
+    const database = findRecorded("command:local:Command", "shop-database").inputs.create as string;
+    assert.ok(database.includes(inScript(`readonly SP_DB_ACCOUNT=${shellQuote("'shop'@'%'")}`)), "the external server cannot know the sites network");
     const env: string[] = findRecorded("docker:index/container:Container", "shop-container").inputs.envs;
     assert.ok(env.includes("DATABASE_HOST=db.internal.example.com"));
     assert.ok(env.includes("DATABASE_PORT=3307"));

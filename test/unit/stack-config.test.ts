@@ -166,7 +166,8 @@ describe("parseStackConfig", () => {
   it("applies the host's own rules to host.connection and host.database (only the secrets are left out)", () => {
     assertOneProblem({ host: { database: { adminUser: "x'; DROP" } } }, "simple-paas:host.database.adminUser", "x'; DROP", /^must be a MySQL user name/);
     assertOneProblem({ host: { database: { port: 0 } } }, "simple-paas:host.database.port", 0, /^Too small/);
-    assertOneProblem({ host: { database: { providerProxy: "http://proxy:3128" } } }, "simple-paas:host.database.providerProxy", "http://proxy:3128", /^must be a socks5:\/\/ URL/);
+    assert.match(problemsOf({ host: { database: { providerProxy: "socks5://127.0.0.1:1080" } } })[0], /simple-paas:host\.database\.providerProxy: is not a known option/,
+      "the mysql provider's tunnel setting is gone: an old stack gets told");
     assertOneProblem(
       { host: { database: { external: { host: "db.example.net", adminUser: "ops admin" } } } },
       "simple-paas:host.database.external.adminUser", "ops admin", /^must be a MySQL user name/,
