@@ -1,23 +1,23 @@
 #!/usr/bin/env bash
 # Build the Pulumi engine (CLI + Node.js language host) and the resource
-# plugins this project uses from their Go modules, with this machine's Go
+# plugins this project uses (command, random, docker) with this machine's Go
 # toolchain, so that `pulumi up` runs without downloading anything.
 #
 #   bash scripts/pulumi-toolchain.sh               build what is missing, install the
 #                                                  plugins into PULUMI_HOME, print the bin dir
-#   bash scripts/pulumi-toolchain.sh --check       exit 0 only if everything is built
+#   bash scripts/pulumi-toolchain.sh --check       exit 0 only if everything is built and installed
 #   bash scripts/pulumi-toolchain.sh --print-env   print `export ...` lines for eval
-#   bash scripts/pulumi-toolchain.sh --langhost-fallback
-#        (or SIMPLE_PAAS_LANGHOST_FALLBACK=1) if the pinned language host module
-#        is refused by the module proxy, build the language host from the newest
-#        served sdk/v3 release that still contains it (see docs/ENGINE.md)
 #
+# Sources: the CLI from the Go module proxy (github.com/pulumi/pulumi/pkg/v3);
+# the language host and the providers from the source archives in
+# ${SIMPLE_PAAS_ENGINE_SRC:-<repo>/../shared/engine-src} (checked against its
+# SHA256SUMS before anything is built); their dependencies from the proxy.
 # Versions come from node_modules/@pulumi/*/package.json (what the npm SDKs
 # request). Output goes to
 #   ${SIMPLE_PAAS_TOOLCHAIN_DIR:-$HOME/.cache/simple-paas/toolchain}/<key>/
 # with bin/ (pulumi, pulumi-language-nodejs), plugins/ (pulumi-resource-NAME),
-# pulumi-home/ (default PULUMI_HOME) and work/ (generated wrapper modules, logs).
-# Go's module and build caches stay in their default places.
+# pulumi-home/ (PULUMI_HOME) and work/ (unpacked sources, build logs).
+# SIMPLE_PAAS_TOOLCHAIN_CLEAN_GO_CACHE=1 runs `go clean -cache` after a build.
 # How and why: docs/ENGINE.md.
 set -euo pipefail
 # The whole script is one brace group, read completely before it runs, so
@@ -26,40 +26,45 @@ set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_DIR="$(cd "$SCRIPT_DIR/.." && pwd)"
-TEMPLATES="$SCRIPT_DIR/toolchain"
 
 # Resource plugins, in build order. Their versions are read at run time.
-PROVIDERS=(command docker mysql random)
+PROVIDERS=(command random docker)
 
-# Providers' local `replace` targets (`=> ./shim`, `=> ../upstream`), which a
-# module zip cannot carry. Key: "NAME@VERSION|MODULE" (checked first) or
-# "NAME|MODULE". Value: "shim:DIR" (a folder under scripts/toolchain/shims)
-# or "MODULE VERSION" (a module from the proxy). Upstream pins are per
-# provider version: a version bump without a row here fails loudly.
-declare -A LOCAL_REPLACE=(
-  ["random|github.com/terraform-providers/terraform-provider-random/shim"]="shim:random"
-  ["docker|github.com/terraform-providers/terraform-provider-docker/shim"]="shim:docker"
-  ["docker@5.2.0|github.com/terraform-providers/terraform-provider-docker"]="github.com/kreuzwerker/terraform-provider-docker v0.0.0-20260916201441-96d331c98ff4"
-  ["mysql@3.3.2|github.com/terraform-providers/terraform-provider-mysql"]="github.com/terraform-providers/terraform-provider-mysql v1.9.0"
+# Part of the cache key: bump it when the recipe below changes.
+RECIPE_REV=1
+
+# Per provider version: the upstream tree that provider/go.mod replaces with
+# ../upstream (unpacked beside provider/, the provider's patches/*.patch
+# applied with `patch -p1`). A version without a row fails loudly.
+declare -A UPSTREAM=(
+  [docker@5.0.0]=terraform-provider-docker-619686ddb44a
+  [docker@5.1.0]=terraform-provider-docker-5074970c71ce
+)
+# Per provider version: `go mod edit` arguments for requirements the module
+# proxy refuses at the provider's own pins (see docs/ENGINE.md).
+declare -A GOMOD_EDITS=(
+  [docker@5.0.0]="-require=github.com/pulumi/pulumi-terraform-bridge/v3@v3.133.0
+    -require=github.com/pulumi/pulumi/pkg/v3@v3.246.0 -require=github.com/pulumi/pulumi/sdk/v3@v3.246.0
+    -replace=github.com/pulumi/pulumi/pkg/v3=github.com/pulumi/pulumi/pkg/v3@v3.246.0
+    -replace=github.com/pulumi/pulumi/sdk/v3=github.com/pulumi/pulumi/sdk/v3@v3.246.0"
+)
+# Replaced with unpacked archives in every provider that uses the Terraform
+# bridge (the proxy refuses the versions the bridge pins): MODULE ARCHIVE DIR.
+BRIDGE_REPLACES=(
+  "github.com/pulumi/pulumi-yaml pulumi-yaml-294c561f47f4 ."
+  "github.com/pulumi/pulumi-dotnet/pulumi-language-dotnet/v3 pulumi-language-dotnet-6a2eb2585b50 pulumi-language-dotnet"
 )
 
-# Fallback for the Node.js language host (opt-in, see --langhost-fallback):
-# the newest sdk/v3 release served here whose zip still has the host as a
-# package (it became a module of its own after that).
-LANGHOST_FALLBACK_SDK="v3.68.0"
-
 PULUMI_MOD="github.com/pulumi/pulumi"
-LANGHOST_MOD="$PULUMI_MOD/sdk/nodejs/cmd/pulumi-language-nodejs/v3"
 CLI_VERSION_PKG="$PULUMI_MOD/sdk/v3/go/common/version"
+CLIPBOARD_REPLACE="github.com/atotto/clipboard=github.com/tgummerer/clipboard@v0.0.0-20241001131231-d02d263e614e"
 
 MODE=build
-LANGHOST_FALLBACK="${SIMPLE_PAAS_LANGHOST_FALLBACK:-0}"
 for arg in "$@"; do
   case "$arg" in
     --check) MODE=check ;;
     --print-env) MODE=print-env ;;
-    --langhost-fallback) LANGHOST_FALLBACK=1 ;;
-    -h|--help) sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "pulumi-toolchain: unknown argument: $arg (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -84,25 +89,71 @@ npm_version() {
 
 PULUMI_VERSION="$(npm_version pulumi)"
 declare -A VERSION=()
-KEY="pulumi-$PULUMI_VERSION"
+for p in "${PROVIDERS[@]}"; do VERSION[$p]="$(npm_version "$p")"; done
+
+# --- source archives ----------------------------------------------------------
+SRC="${SIMPLE_PAAS_ENGINE_SRC:-$REPO_DIR/../shared/engine-src}"
+[[ -d "$SRC" ]] || die "source archive folder $SRC not found (set SIMPLE_PAAS_ENGINE_SRC)"
+SRC="$(cd "$SRC" && pwd)"
+[[ -f "$SRC/SHA256SUMS" ]] || die "$SRC/SHA256SUMS not found"
+
+# The archives this build uses, with what each is for.
+declare -A ARCHIVE_FOR=()
+LANGHOST_ARCHIVE="pulumi-language-nodejs-v$PULUMI_VERSION"
+ARCHIVE_FOR[$LANGHOST_ARCHIVE]="pulumi-language-nodejs v$PULUMI_VERSION"
 for p in "${PROVIDERS[@]}"; do
-  VERSION[$p]="$(npm_version "$p")"
-  KEY+="-$p-${VERSION[$p]}"
+  ARCHIVE_FOR["pulumi-$p-v${VERSION[$p]}"]="pulumi-resource-$p ${VERSION[$p]}"
+  up="${UPSTREAM[$p@${VERSION[$p]}]:-}"
+  [[ -z "$up" ]] || ARCHIVE_FOR[$up]="../upstream of pulumi-resource-$p ${VERSION[$p]}"
 done
+for r in "${BRIDGE_REPLACES[@]}"; do
+  read -r _ a _ <<<"$r"
+  ARCHIVE_FOR[$a]="replace target of ${r%% *} (bridged providers)"
+done
+mapfile -t ARCHIVES < <(printf '%s\n' "${!ARCHIVE_FOR[@]}" | sort)
+
+# A missing archive or checksum line stops everything, in every mode.
+bad=()
+for a in "${ARCHIVES[@]}"; do
+  if [[ ! -f "$SRC/$a.tar.gz" ]]; then
+    have="$(cd "$SRC" && find . -maxdepth 1 -name "${a%-*}-*.tar.gz" -printf '%f ' )"
+    bad+=("$a.tar.gz (for ${ARCHIVE_FOR[$a]}) is not in $SRC${have:+; there is: $have}")
+  elif ! awk -v f="$a.tar.gz" '{ n = $2; sub(/^\*/, "", n) } n == f { found = 1 } END { exit !found }' "$SRC/SHA256SUMS"; then
+    bad+=("$a.tar.gz (for ${ARCHIVE_FOR[$a]}) has no line in $SRC/SHA256SUMS")
+  fi
+done
+if (( ${#bad[@]} > 0 )); then
+  log "error: missing source archives for the requested versions:"
+  printf '  - %s\n' "${bad[@]}" >&2
+  exit 1
+fi
+# The SHA256SUMS lines of the archives used, sorted by name.
+SUMS="$(for a in "${ARCHIVES[@]}"; do
+  awk -v f="$a.tar.gz" '{ n = $2; sub(/^\*/, "", n) } n == f { print $1 "  " n; exit }' "$SRC/SHA256SUMS"
+done)"
+
+# Cache key: the versions, plus a short hash of the recipe revision and the
+# checksums of the archives used.
+KEY="pulumi-$PULUMI_VERSION"
+for p in "${PROVIDERS[@]}"; do KEY+="-$p-${VERSION[$p]}"; done
+KEY+="-$(printf 'recipe %s\n%s\n' "$RECIPE_REV" "$SUMS" | sha256sum | cut -c1-12)"
 
 CACHE_ROOT="${SIMPLE_PAAS_TOOLCHAIN_DIR:-$HOME/.cache/simple-paas/toolchain}"
 OUT="$CACHE_ROOT/$KEY"
 BIN="$OUT/bin"
 PLUGINS="$OUT/plugins"
 WORK="$OUT/work"
-export PULUMI_HOME="${PULUMI_HOME:-$OUT/pulumi-home}"
+export PULUMI_HOME="$OUT/pulumi-home"
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
-export GOTOOLCHAIN=local
+export GOTOOLCHAIN=local GOWORK=off GOFLAGS="-mod=mod -buildvcs=false"
 
+plugin_dir() { echo "$PULUMI_HOME/plugins/resource-$1-v$2"; }
+# Installed, not half-way, and the same file as plugins/pulumi-resource-NAME.
 plugin_installed() { # NAME VERSION
-  local dir="$PULUMI_HOME/plugins/resource-$1-v$2"
-  [[ -x "$dir/pulumi-resource-$1" && ! -e "$dir.partial" ]]
+  local dir; dir="$(plugin_dir "$1" "$2")"
+  [[ -x "$dir/pulumi-resource-$1" && ! -e "$dir.partial" ]] &&
+    cmp -s "$dir/pulumi-resource-$1" "$PLUGINS/pulumi-resource-$1"
 }
 
 # Lists what is missing, one item per line; empty when complete.
@@ -139,7 +190,18 @@ case "$MODE" in
     exit 0 ;;
 esac
 
-command -v go >/dev/null || die "go is required"
+for tool in go tar patch sha256sum flock cmp; do
+  command -v "$tool" >/dev/null || die "$tool is required"
+done
+
+# Refuse archives that do not match SHA256SUMS, before anything is built.
+if ! failed="$(cd "$SRC" && printf '%s\n' "$SUMS" | sha256sum -c --quiet - 2>&1)"; then
+  log "error: source archives in $SRC do not match SHA256SUMS; refusing to build:"
+  printf '%s\n' "$failed" | sed 's/^/    /' >&2
+  exit 1
+fi
+log "source archives verified against $SRC/SHA256SUMS (${#ARCHIVES[@]} used)"
+
 mkdir -p "$BIN" "$PLUGINS" "$WORK" "$PULUMI_HOME"
 # One build per cache dir at a time.
 exec 9>"$OUT/.lock"
@@ -150,13 +212,15 @@ fi
 
 T0=$SECONDS
 FAILED=()
+BUILT=0
 
-# Run CMD in DIR with its output appended to DIR/build.log, printing a
-# heartbeat to stderr every 30 s; on failure, show the log's tail.
-run_logged() { # LABEL DIR CMD...
-  local label="$1" dir="$2"; shift 2
+# Run CMD in DIR with its output appended to LOG, printing a heartbeat to
+# stderr every 30 s; on failure, show the log's tail.
+run_logged() { # LABEL LOG DIR CMD...
+  local label="$1" logf="$2" dir="$3"; shift 3
   local start=$SECONDS next=$((SECONDS + 30)) pid rc=0
-  (cd "$dir" && "$@") >>"$dir/build.log" 2>&1 9>&- &
+  printf '\n$ (in %s) %s\n' "$dir" "$*" >>"$logf"
+  (cd "$dir" && "$@") >>"$logf" 2>&1 9>&- &
   pid=$!
   while kill -0 "$pid" 2>/dev/null; do
     sleep 1
@@ -167,260 +231,166 @@ run_logged() { # LABEL DIR CMD...
   done
   wait "$pid" || rc=$?
   if (( rc != 0 )); then
-    log "$label failed (exit $rc) after $((SECONDS - start))s; last lines of $dir/build.log:"
-    tail -n 25 "$dir/build.log" | sed 's/^/    /' >&2
+    log "$label failed (exit $rc) after $((SECONDS - start))s; last lines of $logf:"
+    tail -n 25 "$logf" | sed 's/^/    /' >&2
   fi
   return "$rc"
 }
 
-# `go mod download -json MOD@QUERY` -> one field (dotted path) of its JSON,
-# or "ERROR: <go's error text>". The Origin of a tag is printed even when the
-# download itself fails (e.g. a checksum DB miss), so Origin.Hash is read
-# regardless of an error.
-mod_field() { # MOD@QUERY FIELD
-  local json
-  json="$(cd "$WORK" && { go mod download -json "$1" 2>/dev/null || true; })"
-  node -e '
-    const [json, field] = process.argv.slice(1);
-    let j; try { j = JSON.parse(json); } catch (e) { console.log("ERROR: no answer from go mod download"); process.exit(0); }
-    let v = j; for (const k of field.split(".")) v = v == null ? undefined : v[k];
-    if (j.Error && field !== "Origin.Hash") console.log("ERROR: " + j.Error.replace(/\s*\n\s*/g, " "));
-    else if (v !== undefined && v !== "") console.log(v);
-    else console.log("ERROR: " + (j.Error || "no " + field).replace(/\s*\n\s*/g, " "));
-  ' "$json" "$2"
+# Unpack ARCHIVE (a folder of the same name) into DEST; files made writable.
+# shellcheck disable=SC2317 # run via run_logged
+unpack() { # ARCHIVE DEST
+  mkdir -p "$2" && tar -xzf "$SRC/$1.tar.gz" -C "$2" && chmod -R u+w "$2/$1"
 }
 
-# The remote and local replace directives of a go.mod file, one per line:
-# "OLD_PATH OLD_VERSION|- NEW_PATH NEW_VERSION|-".
-replaces_of() { # GOMOD_FILE
-  go mod edit -json "$1" | node -e '
-    let s = ""; process.stdin.on("data", d => s += d).on("end", () => {
-      for (const r of JSON.parse(s).Replace || [])
-        console.log([r.Old.Path, r.Old.Version || "-", r.New.Path, r.New.Version || "-"].join(" "));
-    });'
-}
-
-# The go directive of a go.mod file, at least 1.24 (the `tool` directive).
-go_directive() { # GOMOD_FILE
-  go mod edit -json "$1" | node -e '
-    let s = ""; process.stdin.on("data", d => s += d).on("end", () => {
-      const v = JSON.parse(s).Go || "1.24", n = v.split(".").map(Number);
-      console.log(n[0] > 1 || n[1] >= 24 ? v : "1.24");
-    });'
-}
-
-required_version() { # GOMOD_FILE MODULE
-  go mod edit -json "$1" | node -e '
-    let s = ""; process.stdin.on("data", d => s += d).on("end", () => {
-      const r = (JSON.parse(s).Require || []).find(x => x.Path === process.argv[1]);
-      console.log(r ? r.Version : "");
-    });' "$2"
-}
-
-# Start a wrapper module in WORK/NAME: go.mod with the dependency's go
-# directive, its requirement, and its remote replaces repeated.
-new_wrapper() { # NAME DEP_GOMOD
-  local dir="$WORK/$1"
-  rm -rf "$dir"; mkdir -p "$dir"
-  printf 'module simplepaas.local/toolchain/%s\n\ngo %s\n' "$1" "$(go_directive "$2")" >"$dir/go.mod"
-  local old oldv new newv
-  while read -r old oldv new newv; do
-    [[ "$newv" == "-" ]] && continue # local replace: handled by the caller
-    if [[ "$oldv" == "-" ]]; then
-      (cd "$dir" && go mod edit -replace="$old=$new@$newv")
-    else
-      (cd "$dir" && go mod edit -replace="$old@$oldv=$new@$newv")
-    fi
-  done < <(replaces_of "$2")
-  echo "$dir"
+# The replace targets of the bridged providers, unpacked once per cache dir.
+DEPS="$WORK/deps"
+# shellcheck disable=SC2317 # run via run_logged
+unpack_deps() {
+  local r mod a sub
+  for r in "${BRIDGE_REPLACES[@]}"; do
+    read -r mod a sub <<<"$r"
+    [[ -f "$DEPS/$a/.unpacked" ]] && continue
+    rm -rf "${DEPS:?}/$a"
+    unpack "$a" "$DEPS" || return 1
+    [[ -f "$DEPS/$a/$sub/go.mod" ]] || { echo "no $sub/go.mod in $a ($mod)"; return 1; }
+    touch "$DEPS/$a/.unpacked"
+  done
 }
 
 install_binary() { # BUILT DEST
-  chmod 0755 "$1"
-  mv -f "$1" "$2"
+  chmod 0755 "$1" && mv -f "$1" "$2"
 }
 
 fmt_size() { du -h "$1" | cut -f1; }
 
-# --- pulumi CLI ---------------------------------------------------------------
+# A fresh work dir for one binary: WORK/NAME with build.log.
+new_workdir() { # NAME
+  local w="$WORK/$1"
+  rm -rf "$w" && mkdir -p "$w" && : >"$w/build.log" && echo "$w"
+}
+
+# --- pulumi CLI (module proxy) ------------------------------------------------
+# shellcheck disable=SC2317 # run via run_logged
+cli_module() { # VERSION (in the wrapper dir)
+  printf 'module simplepaas.local/toolchain/pulumi-cli\n\ngo 1.24\n' >go.mod &&
+    printf '//go:build tools\n\npackage tools\n\nimport _ "%s/pkg/v3/cmd/pulumi"\n' "$PULUMI_MOD" >tools.go &&
+    go mod edit -replace="$CLIPBOARD_REPLACE" &&
+    go get "$PULUMI_MOD/pkg/v3@$1" &&
+    go mod tidy
+}
+
 build_cli() {
-  local v="v$PULUMI_VERSION"
+  local v="v$PULUMI_VERSION" w start=$SECONDS
   if [[ -x "$BIN/pulumi" ]] && [[ "$("$BIN/pulumi" version 2>/dev/null || true)" == "$v" ]]; then
     log "pulumi CLI $v: present"; return 0
   fi
-  local start=$SECONDS gomod dir
-  log "building pulumi CLI $v (takes a few minutes)..."
-  gomod="$(mod_field "$PULUMI_MOD/pkg/v3@$v" GoMod)"
-  if [[ "$gomod" == ERROR:* ]]; then log "pulumi CLI: module refused: ${gomod#ERROR: }"; return 1; fi
-  dir="$(new_wrapper pulumi-cli "$gomod")"
-  # pkg/go.mod: `sdk/v3 => ../sdk` (local) becomes sdk/v3 at the same version.
-  (cd "$dir" && go mod edit -require="$PULUMI_MOD/pkg/v3@$v" -require="$PULUMI_MOD/sdk/v3@$v" \
-      -tool="$PULUMI_MOD/pkg/v3/cmd/pulumi")
-  run_logged "pulumi CLI: go mod tidy" "$dir" go mod tidy || return 1
-  run_logged "pulumi CLI: go build" "$dir" go build -trimpath -tags osusergo,grpcnotrace \
-    -ldflags "-s -w -X $CLI_VERSION_PKG.Version=$v" -o "$dir/pulumi" "$PULUMI_MOD/pkg/v3/cmd/pulumi" || return 1
-  install_binary "$dir/pulumi" "$BIN/pulumi"
+  log "building pulumi CLI $v from the module proxy ($PULUMI_MOD/pkg/v3@$v)..."
+  w="$(new_workdir pulumi-cli)" || return 1
+  run_logged "pulumi CLI: go mod" "$w/build.log" "$w" cli_module "$v" || return 1
+  run_logged "pulumi CLI: go build" "$w/build.log" "$w" go build \
+    -ldflags "-s -w -X $CLI_VERSION_PKG.Version=$v" -o "$w/pulumi" "$PULUMI_MOD/pkg/v3/cmd/pulumi" || return 1
+  install_binary "$w/pulumi" "$BIN/pulumi" || return 1
+  echo "module proxy: $PULUMI_MOD/pkg/v3@$v" >"$BIN/.pulumi.source"
+  BUILT=1
   log "built pulumi CLI $v in $((SECONDS - start))s ($(fmt_size "$BIN/pulumi"))"
 }
 
-# --- Node.js language host ----------------------------------------------------
+# --- Node.js language host (archive) ------------------------------------------
+# shellcheck disable=SC2317 # run via run_logged
+langhost_module() { # VERSION (in sdk/nodejs/cmd/pulumi-language-nodejs)
+  go mod edit -dropreplace="$PULUMI_MOD/pkg/v3" -dropreplace="$PULUMI_MOD/sdk/v3" \
+    -require="$PULUMI_MOD/pkg/v3@$1" -require="$PULUMI_MOD/sdk/v3@$1"
+}
+
 build_langhost() {
-  local v="v$PULUMI_VERSION"
+  local v="v$PULUMI_VERSION" a="$LANGHOST_ARCHIVE" w d start=$SECONDS
   if [[ -x "$BIN/pulumi-language-nodejs" ]]; then
-    log "pulumi-language-nodejs: present ($(cat "$BIN/.pulumi-language-nodejs.source" 2>/dev/null || echo unknown source))"
-    return 0
+    log "pulumi-language-nodejs $v: present"; return 0
   fi
-  local start=$SECONDS commit pseudo gomod dir
-  log "building pulumi-language-nodejs for $v..."
-  # The commit behind the release tag vX (root, +incompatible), else pkg/vX.
-  commit="$(mod_field "$PULUMI_MOD@$v+incompatible" Origin.Hash)"
-  [[ "$commit" != ERROR:* ]] || commit="$(mod_field "$PULUMI_MOD/pkg/v3@$v" Origin.Hash)"
-  if [[ "$commit" == ERROR:* ]]; then log "pulumi-language-nodejs: no commit for tag $v: ${commit#ERROR: }"; return 1; fi
-  pseudo="$(mod_field "$LANGHOST_MOD@$commit" Version)"
-  if [[ "$pseudo" == ERROR:* ]]; then
-    log "pulumi-language-nodejs: the module proxy does not serve $LANGHOST_MOD@$commit:"
-    log "    ${pseudo#ERROR: }"
-    if [[ "$LANGHOST_FALLBACK" == 1 ]]; then
-      build_langhost_fallback; return
-    fi
-    log "    (--langhost-fallback builds the host from sdk/v3@$LANGHOST_FALLBACK_SDK instead; see docs/ENGINE.md)"
-    return 1
-  fi
-  gomod="$(mod_field "$LANGHOST_MOD@$pseudo" GoMod)"
-  dir="$(new_wrapper pulumi-language-nodejs "$gomod")"
-  # Its go.mod replaces pkg and sdk with ../ folders: pin both to the CLI's version.
-  (cd "$dir" && go mod edit -require="$LANGHOST_MOD@$pseudo" -require="$PULUMI_MOD/pkg/v3@$v" \
-      -require="$PULUMI_MOD/sdk/v3@$v" -tool="$LANGHOST_MOD")
-  run_logged "pulumi-language-nodejs: go mod tidy" "$dir" go mod tidy || return 1
-  run_logged "pulumi-language-nodejs: go build" "$dir" go build -trimpath -tags osusergo,grpcnotrace \
-    -ldflags "-s -w -X $CLI_VERSION_PKG.Version=$v" -o "$dir/pulumi-language-nodejs" "$LANGHOST_MOD" || return 1
-  install_binary "$dir/pulumi-language-nodejs" "$BIN/pulumi-language-nodejs"
-  echo "$LANGHOST_MOD@$pseudo" >"$BIN/.pulumi-language-nodejs.source"
-  log "built pulumi-language-nodejs $pseudo in $((SECONDS - start))s ($(fmt_size "$BIN/pulumi-language-nodejs"))"
+  log "building pulumi-language-nodejs $v from $a.tar.gz..."
+  w="$(new_workdir pulumi-language-nodejs)" || return 1
+  run_logged "pulumi-language-nodejs: unpack" "$w/build.log" "$w" unpack "$a" "$w/src" || return 1
+  d="$w/src/$a/sdk/nodejs/cmd/pulumi-language-nodejs"
+  run_logged "pulumi-language-nodejs: go.mod" "$w/build.log" "$d" langhost_module "$v" || return 1
+  run_logged "pulumi-language-nodejs: go build" "$w/build.log" "$d" go build \
+    -ldflags "-s -w -X $CLI_VERSION_PKG.Version=$v" -o "$w/pulumi-language-nodejs" . || return 1
+  install_binary "$w/pulumi-language-nodejs" "$BIN/pulumi-language-nodejs" || return 1
+  echo "$a.tar.gz" >"$BIN/.pulumi-language-nodejs.source"
+  BUILT=1
+  log "built pulumi-language-nodejs $v in $((SECONDS - start))s ($(fmt_size "$BIN/pulumi-language-nodejs"))"
 }
 
-build_langhost_fallback() {
-  local sv="$LANGHOST_FALLBACK_SDK" start=$SECONDS gomod dir pkg
-  pkg="$PULUMI_MOD/sdk/v3/nodejs/cmd/pulumi-language-nodejs"
-  log "WARNING: building the language host from sdk/v3@$sv (NOT $PULUMI_VERSION): --langhost-fallback"
-  gomod="$(mod_field "$PULUMI_MOD/sdk/v3@$sv" GoMod)"
-  if [[ "$gomod" == ERROR:* ]]; then log "fallback: ${gomod#ERROR: }"; return 1; fi
-  dir="$(new_wrapper pulumi-language-nodejs "$gomod")"
-  (cd "$dir" && go mod edit -require="$PULUMI_MOD/sdk/v3@$sv" -tool="$pkg")
-  run_logged "pulumi-language-nodejs (fallback): go mod tidy" "$dir" go mod tidy || return 1
-  run_logged "pulumi-language-nodejs (fallback): go build" "$dir" go build -trimpath \
-    -ldflags "-s -w -X $CLI_VERSION_PKG.Version=$sv" -o "$dir/pulumi-language-nodejs" "$pkg" || return 1
-  install_binary "$dir/pulumi-language-nodejs" "$BIN/pulumi-language-nodejs"
-  echo "FALLBACK $PULUMI_MOD/sdk/v3@$sv (pinned $LANGHOST_MOD at v$PULUMI_VERSION was refused)" \
-    >"$BIN/.pulumi-language-nodejs.source"
-  log "built pulumi-language-nodejs from sdk/v3@$sv in $((SECONDS - start))s ($(fmt_size "$BIN/pulumi-language-nodejs"))"
-}
-
-# --- resource plugins ---------------------------------------------------------
-# The commit behind the release tag vX.Y.Z of github.com/pulumi/pulumi-NAME:
-# from the root tag (a +incompatible module for major >= 2) or the sdk tag.
-release_commit() { # NAME VERSION
-  local repo="github.com/pulumi/pulumi-$1" v="v$2" major="${2%%.*}" cand hash
-  local -a cands
-  if (( major >= 2 )); then
-    cands=("$repo@$v+incompatible" "$repo/sdk/v$major@$v")
-  else
-    cands=("$repo@$v" "$repo/sdk@$v")
+# --- resource plugins (archives) ----------------------------------------------
+# Prepares TOP/provider for `go build`: ../upstream with patches, version
+# pins, replaces for the bridge, schema-embed.json.
+# shellcheck disable=SC2317 # run via run_logged
+provider_prepare() { # NAME VERSION TOP (in TOP/provider)
+  local name="$1" ver="$2" top="$3" up edits r mod a sub pf cmd="cmd/pulumi-resource-$1"
+  if grep -q '=> \.\./upstream' go.mod; then
+    up="${UPSTREAM[$name@$ver]:-}"
+    [[ -n "$up" ]] || { echo "provider/go.mod replaces ../upstream, but no UPSTREAM row for $name@$ver"; return 1; }
+    unpack "$up" "$top" && mv "$top/$up" "$top/upstream" || return 1
+    if [[ -d "$top/patches" ]]; then
+      for pf in "$top"/patches/*.patch; do
+        [[ -e "$pf" ]] || continue
+        echo "applying ${pf##*/}"
+        (cd "$top/upstream" && patch -p1 --batch --forward <"$pf") || return 1
+      done
+    fi
   fi
-  for cand in "${cands[@]}"; do
-    hash="$(mod_field "$cand" Origin.Hash)"
-    if [[ "$hash" != ERROR:* ]]; then echo "$hash"; return 0; fi
-  done
-  echo "ERROR: the module proxy serves no module at tag $v (tried ${cands[*]}; last: ${hash#ERROR: })"
-}
-
-build_provider() { # NAME
-  local name="$1" ver="${VERSION[$1]}" major="${VERSION[$1]%%.*}"
-  local repo="github.com/pulumi/pulumi-$name" start=$SECONDS
-  local commit mod="" pseudo="" gomod srcdir dir cand res
-  if [[ -x "$PLUGINS/pulumi-resource-$name" ]]; then log "pulumi-resource-$name $ver: present"; return 0; fi
-  log "building pulumi-resource-$name $ver..."
-  commit="$(release_commit "$name" "$ver")"
-  if [[ "$commit" == ERROR:* ]]; then log "pulumi-resource-$name: ${commit#ERROR: }"; return 1; fi
-  # provider/vN, or provider/v(N-1) where a major release kept the old path
-  # (checked for docker 5.x), or plain provider for v0/v1.
-  local -a cands=()
-  if (( major >= 2 )); then cands+=("$repo/provider/v$major" "$repo/provider/v$((major - 1))"); else cands+=("$repo/provider"); fi
-  for cand in "${cands[@]}"; do
-    res="$(mod_field "$cand@$commit" Version)"
-    if [[ "$res" != ERROR:* ]]; then mod="$cand"; pseudo="$res"; break; fi
-    log "  $cand@$commit: ${res#ERROR: }"
-  done
-  if [[ -z "$mod" ]]; then
-    log "pulumi-resource-$name: the module proxy serves no provider module at $commit (tag v$ver)"
-    return 1
+  edits="${GOMOD_EDITS[$name@$ver]:-}"
+  if [[ -n "$edits" ]]; then
+    local -a args
+    read -ra args <<<"$(tr '\n' ' ' <<<"$edits")"
+    go mod edit "${args[@]}" || return 1
   fi
-  gomod="$(mod_field "$mod@$pseudo" GoMod)"
-  srcdir="$(mod_field "$mod@$pseudo" Dir)"
-  dir="$(new_wrapper "pulumi-resource-$name" "$gomod")"
-  (cd "$dir" && go mod edit -require="$mod@$pseudo")
-
-  # Local replaces: shims of our own, or upstream modules at their pins.
-  local old oldv new newv target
-  while read -r old oldv new newv; do
-    [[ "$newv" == "-" ]] || continue
-    if [[ "$old" == "$repo/sdk" || "$old" == "$repo/sdk/"* ]]; then
-      # its own SDK (`=> ../sdk`): the release tag of that module
-      (cd "$dir" && go mod edit -require="$old@v$ver")
-      continue
-    fi
-    target="${LOCAL_REPLACE[$name@$ver|$old]:-${LOCAL_REPLACE[$name|$old]:-}}"
-    if [[ -z "$target" ]]; then
-      log "pulumi-resource-$name: unhandled local replace '$old => $new' in $mod@$pseudo: add a LOCAL_REPLACE row"
-      return 1
-    fi
-    if [[ "$target" == shim:* ]]; then
-      local shim="$dir/shims/${target#shim:}" upstream="${old%/shim}" upv
-      mkdir -p "$shim"
-      cp "$TEMPLATES/shims/${target#shim:}/"*.go "$shim/"
-      upv="$(required_version "$gomod" "$upstream")"
-      printf 'module %s\n\ngo %s\n\nrequire %s %s\n' "$old" "$(go_directive "$gomod")" "$upstream" "${upv:-v0.0.0}" >"$shim/go.mod"
-      (cd "$dir" && go mod edit -replace="$old=./shims/${target#shim:}")
-    else
-      (cd "$dir" && go mod edit -replace="$old=${target% *}@${target#* }")
-    fi
-  done < <(replaces_of "$gomod")
-
-  # The main package: built in place, unless it embeds the gitignored
-  # schema-embed.json; then a copy of it goes into the wrapper together with
-  # that file, made from the committed schema.json with its version set.
-  local cmd="cmd/pulumi-resource-$name" pkg
-  [[ -d "$srcdir/$cmd" ]] || { log "pulumi-resource-$name: no $cmd in $mod@$pseudo"; return 1; }
-  if grep -qs 'schema-embed.json' "$srcdir/$cmd"/*.go; then
-    mkdir -p "$dir/$cmd"
-    find "$srcdir/$cmd" -maxdepth 1 -type f ! -name '*_test.go' -exec cp {} "$dir/$cmd/" \;
-    chmod -R u+w "$dir/$cmd"
+  if grep -q 'github.com/pulumi/pulumi-terraform-bridge/' go.mod; then
+    for r in "${BRIDGE_REPLACES[@]}"; do
+      read -r mod a sub <<<"$r"
+      go mod edit -replace="$mod=$DEPS/$a/$sub" || return 1
+    done
+  fi
+  [[ -d "$cmd" ]] || { echo "no $cmd"; return 1; }
+  if grep -qs 'schema-embed.json' "$cmd"/*.go; then
     node -e '
       const fs = require("fs");
       const s = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
       s.version = process.argv[3];
       fs.writeFileSync(process.argv[2], JSON.stringify(s));
-    ' "$dir/$cmd/schema.json" "$dir/$cmd/schema-embed.json" "$ver"
-    pkg="./$cmd"
-  else
-    pkg="$mod/$cmd"
-    (cd "$dir" && go mod edit -tool="$pkg")
+    ' "$cmd/schema.json" "$cmd/schema-embed.json" "$ver" || return 1
   fi
-  local ldflags="-s -w -X $mod/pkg/version.Version=$ver"
-  [[ "$name" == docker ]] && ldflags+=" -X github.com/terraform-providers/terraform-provider-docker/shim.UpstreamVersion=pulumi-docker-$ver"
-  run_logged "pulumi-resource-$name: go mod tidy" "$dir" go mod tidy || return 1
-  run_logged "pulumi-resource-$name: go build" "$dir" go build -trimpath \
-    -ldflags "$ldflags" -o "$dir/pulumi-resource-$name" "$pkg" || return 1
-  install_binary "$dir/pulumi-resource-$name" "$PLUGINS/pulumi-resource-$name"
-  echo "$mod@$pseudo" >"$PLUGINS/.pulumi-resource-$name.source"
-  log "built pulumi-resource-$name $ver ($mod@$pseudo) in $((SECONDS - start))s ($(fmt_size "$PLUGINS/pulumi-resource-$name"))"
+  echo "go.mod after edits:"; grep -n '=>' go.mod || echo "(no replace directives)"
+}
+
+build_provider() { # NAME
+  local name="$1" ver="${VERSION[$1]}" a="pulumi-$1-v${VERSION[$1]}" w top d modpath start=$SECONDS
+  if [[ -x "$PLUGINS/pulumi-resource-$name" ]]; then log "pulumi-resource-$name $ver: present"; return 0; fi
+  log "building pulumi-resource-$name $ver from $a.tar.gz${UPSTREAM[$name@$ver]:+ + ${UPSTREAM[$name@$ver]}.tar.gz}..."
+  w="$(new_workdir "pulumi-resource-$name")" || return 1
+  run_logged "pulumi-resource-$name: unpack" "$w/build.log" "$w" unpack "$a" "$w/src" || return 1
+  top="$w/src/$a"; d="$top/provider"
+  if grep -q 'github.com/pulumi/pulumi-terraform-bridge/' "$d/go.mod"; then
+    run_logged "bridge replace targets: unpack" "$w/build.log" "$WORK" unpack_deps || return 1
+  fi
+  run_logged "pulumi-resource-$name: prepare" "$w/build.log" "$d" provider_prepare "$name" "$ver" "$top" || return 1
+  modpath="$(awk '$1 == "module" { print $2; exit }' "$d/go.mod")"
+  run_logged "pulumi-resource-$name: go build" "$w/build.log" "$d" go build \
+    -ldflags "-s -w -X $modpath/pkg/version.Version=v$ver" -o "$w/pulumi-resource-$name" "./cmd/pulumi-resource-$name" || return 1
+  install_binary "$w/pulumi-resource-$name" "$PLUGINS/pulumi-resource-$name" || return 1
+  echo "$a.tar.gz${UPSTREAM[$name@$ver]:+ ${UPSTREAM[$name@$ver]}.tar.gz}" >"$PLUGINS/.pulumi-resource-$name.source"
+  BUILT=1
+  log "built pulumi-resource-$name $ver in $((SECONDS - start))s ($(fmt_size "$PLUGINS/pulumi-resource-$name"))"
 }
 
 install_plugin() { # NAME
-  local name="$1" ver="${VERSION[$1]}"
+  local name="$1" ver="${VERSION[$1]}" dir
   plugin_installed "$name" "$ver" && return 0
+  dir="$(plugin_dir "$name" "$ver")"
   log "installing plugin resource $name $ver into $PULUMI_HOME"
-  "$BIN/pulumi" plugin install resource "$name" "$ver" --file "$PLUGINS/pulumi-resource-$name" >&2
+  rm -rf "$dir" "$dir.partial" "$dir.lock"
+  "$BIN/pulumi" plugin install resource "$name" "$ver" --file "$PLUGINS/pulumi-resource-$name" >&2 || return 1
+  plugin_installed "$name" "$ver"
 }
 
 log "toolchain dir: $OUT"
@@ -430,14 +400,20 @@ for p in "${PROVIDERS[@]}"; do
   build_provider "$p" || { FAILED+=("pulumi-resource-$p ${VERSION[$p]}"); continue; }
   if [[ -x "$BIN/pulumi" ]]; then
     install_plugin "$p" || FAILED+=("plugin install $p ${VERSION[$p]}")
+  else
+    FAILED+=("plugin install $p ${VERSION[$p]} (no CLI)")
   fi
 done
 
 if (( ${#FAILED[@]} > 0 )); then
   log "done in $((SECONDS - T0))s; NOT built:"
   printf '  - %s\n' "${FAILED[@]}" >&2
-  log "what was built is in $OUT (see docs/ENGINE.md)"
+  log "what was built is in $OUT (logs: $WORK/*/build.log; see docs/ENGINE.md)"
   exit 1
+fi
+if [[ "$BUILT" == 1 && "${SIMPLE_PAAS_TOOLCHAIN_CLEAN_GO_CACHE:-0}" == 1 ]]; then
+  log "SIMPLE_PAAS_TOOLCHAIN_CLEAN_GO_CACHE=1: go clean -cache"
+  go clean -cache
 fi
 log "complete in $((SECONDS - T0))s: $OUT"
 echo "$BIN"
