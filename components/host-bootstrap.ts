@@ -5,10 +5,12 @@ import * as command from "@pulumi/command";
 import { HostConnection, HostCommand, HostTarget, runOnHost } from "./host-command";
 import { hostBootstrapSchema } from "./input-schemas";
 import { HostSettings, resolveSettings, toSetupInput } from "./host-settings";
-import { renderHostPackagesScript, renderHostServicesScript, renderInstallFileScript } from "./render/host-setup";
+import { renderHostPackagesScript, renderHostServicesRemovalScript, renderHostServicesScript, renderInstallFileScript } from "./render/host-setup";
 import { renderProxyFileScript, renderProxyMainConfig } from "./render/proxy-config";
-import { proxyLockFile } from "./naming";
+import { GENERATION_LABEL, proxyLockFile } from "./naming";
 import { renderSpCommand } from "./render/sp-command";
+import { localSshKeyFile, renderReachabilityCheckScript } from "./render/ssh-check";
+import { bashInvocation } from "./render/shell";
 import { SimplePaasInputError, parseOrThrow } from "./validation";
 
 export type { HostSettings } from "./host-settings";
@@ -125,6 +127,9 @@ export class HostBootstrap extends pulumi.ComponentResource {
     const target: HostTarget = { connection, generation: settings.generation };
     const setupInput = toSetupInput(args, settings);
 
+    // A remote host: its key as a file for docker's ssh, and a check that the host answers at all.
+    const sshKey = connection === undefined ? undefined : writeLocalSshKey(`${name}-ssh-key`, connection, settings.generation, parent);
+    const reachable = connection === undefined || sshKey === undefined ? undefined : checkReachable(connection, sshKey);
     const packages = installPackages();
     this.dockerEndpoint = dockerEndpoint();
     this.docker = new docker.Provider(`${name}-docker`, this.dockerEndpoint, { parent });
@@ -142,27 +147,45 @@ export class HostBootstrap extends pulumi.ComponentResource {
       return runOnHost(`${name}-packages`, target, {
         script: renderHostPackagesScript(setupInput),
         scriptName: "simple-paas-host-packages",
-      }, { parent });
+      }, { parent, dependsOn: reachable ? [reachable] : [] });
+    }
+
+    /**
+     * Fails the first step on a new host (or generation) within seconds, with
+     * what to check, when the host does not answer over SSH; it also takes the
+     * host's key into the known_hosts file docker's ssh uses.
+     */
+    function checkReachable(conn: HostConnection, keyFile: command.local.Command): command.local.Command {
+      const script = renderReachabilityCheckScript({ host: conn.host, port: conn.port ?? 22, user: conn.user ?? "root", keyFile: localSshKeyFile(conn) });
+      return new command.local.Command(`${name}-reachable`, {
+        create: bashInvocation(script, "simple-paas-host-reachable"),
+        triggers: [settings.generation],
+        addPreviousOutputInEnv: false,
+      }, { parent, dependsOn: [keyFile] });
     }
 
     function dockerEndpoint(): { host: string; sshOpts?: pulumi.Output<string[]> } {
       if (connection === undefined) return { host: "unix:///var/run/docker.sock" };
       // The key file's path is an output of the step that writes it, so the provider waits for it.
-      const keyFile = writeLocalSshKey(`${name}-ssh-key`, connection, parent);
+      const keyFile = sshKey!;
       return {
         host: `ssh://${connection.user ?? "root"}@${connection.host}:${connection.port ?? 22}`,
         sshOpts: keyFile.stdout.apply((path) => [
-          "-i", path.trim(), "-o", "StrictHostKeyChecking=accept-new", "-o", "BatchMode=yes",
+          "-i", path.trim(), "-o", `UserKnownHostsFile=${path.trim().replace(/\.key$/, ".known_hosts")}`,
+          "-o", "StrictHostKeyChecking=accept-new", "-o", "BatchMode=yes",
         ]),
       };
     }
 
     function createNetwork(): docker.Network {
+      // The generation label makes a new generation create the network again
+      // (a wiped host has none, and the engine is not asked to refresh).
       return new docker.Network(`${name}-network`, {
         name: settings.network.name,
         driver: "bridge",
         ipamConfigs: [{ subnet: settings.network.subnet, gateway: settings.network.gateway }],
-      }, { parent, provider: parent.docker, dependsOn: [packages] });
+        labels: [{ label: GENERATION_LABEL, value: settings.generation }],
+      }, { parent, provider: parent.docker, dependsOn: [packages], deleteBeforeReplace: true });
     }
 
     function createAdminPassword(): pulumi.Output<string> {
@@ -175,6 +198,7 @@ export class HostBootstrap extends pulumi.ComponentResource {
         script: renderHostServicesScript(setupInput),
         scriptName: "simple-paas-host-services",
         stdin: pulumi.secret(pulumi.interpolate`${adminPassword}\n`),
+        deleteScript: renderHostServicesRemovalScript(setupInput),
       }, { parent, dependsOn: [parent.network] });
     }
 
@@ -205,6 +229,7 @@ export class HostBootstrap extends pulumi.ComponentResource {
       const image = new docker.RemoteImage(`${name}-proxy-image`, {
         name: args.proxy?.image ?? "caddy:2.8",
         keepLocally: true,
+        pullTriggers: [settings.generation],
       }, { parent, provider: parent.docker, dependsOn: [packages] });
       const data = new docker.Volume(`${name}-proxy-data`, { name: `${settings.proxyContainer}-data` }, {
         parent, provider: parent.docker, dependsOn: [packages], retainOnDelete: true,
@@ -229,7 +254,7 @@ export class HostBootstrap extends pulumi.ComponentResource {
         securityOpts: ["no-new-privileges:true"],
         logDriver: "json-file",
         logOpts: { "max-size": settings.dockerLogs.maxSize, "max-file": String(settings.dockerLogs.maxFiles) },
-        labels: [{ label: "simple-paas.role", value: "proxy" }],
+        labels: [{ label: "simple-paas.role", value: "proxy" }, { label: GENERATION_LABEL, value: settings.generation }],
       }, { parent, provider: parent.docker, dependsOn: [proxyConfig], deleteBeforeReplace: true });
     }
   }
@@ -254,14 +279,18 @@ export class HostBootstrap extends pulumi.ComponentResource {
 /**
  * The docker provider reaches a remote engine through the system's ssh, which
  * needs the key as a file: it is written (0600) under ~/.simple-paas/ssh on
- * the machine running Pulumi, fed through stdin so it is never on a command line.
+ * the machine running Pulumi, fed through stdin so it is never on a command
+ * line. Beside it, the host's known_hosts: the host key is taken on first
+ * contact and checked after that; a new generation (a new host, with a new
+ * key, possibly at the same address) starts it afresh.
  */
-function writeLocalSshKey(name: string, connection: HostConnection, parent: pulumi.Resource): command.local.Command {
-  const file = `$HOME/.simple-paas/ssh/${connection.host.replace(/[^A-Za-z0-9.-]/g, "_")}-${connection.port ?? 22}.key`;
+function writeLocalSshKey(name: string, connection: HostConnection, generation: string, parent: pulumi.Resource): command.local.Command {
+  const file = localSshKeyFile(connection);
   return new command.local.Command(name, {
-    create: `set -eu; umask 077; f="${file}"; mkdir -p "$(dirname "$f")"; cat >"$f"; printf '%s\\n' "$f"`,
-    delete: `rm -f "${file}"`,
+    create: `set -eu; umask 077; f="${file}"; mkdir -p "$(dirname "$f")"; cat >"$f"; rm -f "\${f%.key}.known_hosts"; printf '%s\\n' "$f"`,
+    delete: `f="${file}"; rm -f "$f" "\${f%.key}.known_hosts"`,
     stdin: pulumi.secret(pulumi.output(connection.privateKey).apply((k) => (k.endsWith("\n") ? k : `${k}\n`))),
+    triggers: [generation],
     addPreviousOutputInEnv: false,
-  }, { parent });
+  }, { parent, deleteBeforeReplace: true });
 }

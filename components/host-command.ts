@@ -84,6 +84,10 @@ export function runOnHost(
         port: connection.port ?? 22,
         user: connection.user ?? "root",
         privateKey: pulumi.secret(connection.privateKey),
+        // Fail in seconds, not minutes, when the host does not answer (the
+        // provider's defaults: 10 attempts of up to 15 s each).
+        dialErrorLimit: 3,
+        perDialTimeout: 10,
       },
       create,
       delete: del,

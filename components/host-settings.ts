@@ -20,6 +20,8 @@ export interface HostSettings {
   memcached?: { host: string; port: number };
   proxyContainer: string;
   proxy: ProxyConfigInput;
+  /** The port the proxy serves HTTPS on (sites' URLs name it when it is not 443). */
+  httpsPort: number;
   /** Where a route step reaches the proxy's HTTPS port on the host, and how long it waits for certificates. */
   certificateProbe: { address: string; port: number; seconds: number };
   stagingDomain?: string;
@@ -56,6 +58,7 @@ export function resolveSettings(args: HostBootstrapArgs): HostSettings {
       maxBodySize: args.proxy?.maxBodySize ?? "100MB",
       upstreamTimeout: args.proxy?.upstreamTimeout ?? "300s",
     },
+    httpsPort: args.proxy?.httpsPort ?? 443,
     certificateProbe: {
       address: probeAddress(args.proxy?.bindAddress),
       port: args.proxy?.httpsPort ?? 443,
@@ -89,5 +92,6 @@ export function toSetupInput(args: HostBootstrapArgs, s: HostSettings): HostSetu
       : { mode: "local", adminUser: args.database?.adminUser ?? "simple_paas_admin", port: s.database.port },
     memcached: { enabled: args.memcached?.enabled ?? false, memoryMb: args.memcached?.memoryMb ?? 64 },
     dockerLogs: s.dockerLogs,
+    generation: s.generation,
   };
 }

@@ -73,6 +73,8 @@ export function defaultRepository(paths: Pick<HostPaths, "backupRoot">, site: st
 
 /** The docker label every site container carries; `sp` finds containers by it. */
 export const SITE_LABEL = "simple-paas.site";
+/** Label with the host generation on docker objects that a new generation must create again. */
+export const GENERATION_LABEL = "simple-paas.generation";
 
 /**
  * The container's name carries a short hash of everything that makes docker
@@ -81,8 +83,23 @@ export const SITE_LABEL = "simple-paas.site";
  * and traffic moves before the old one goes.
  */
 export function siteContainerName(site: string, spec: unknown): string {
-  const digest = createHash("sha256").update(stableJson(spec)).digest("hex").slice(0, 10);
-  return `sp-${site}-${digest}`;
+  return `sp-${site}-${specDigest(spec)}`;
+}
+
+/**
+ * The Pulumi name of a site's container resource, with a hash of the parts
+ * of its spec known before anything runs. The docker provider replaces a
+ * container by deleting it first (its names are fixed), which would drop
+ * every request until the new one is up; a container under a new resource
+ * name is created instead, and the engine deletes the old resource only at
+ * the end of the update, after the proxy has moved to the new one.
+ */
+export function siteContainerResourceName(resourcePrefix: string, spec: unknown): string {
+  return `${resourcePrefix}-container-${specDigest(spec)}`;
+}
+
+function specDigest(spec: unknown): string {
+  return createHash("sha256").update(stableJson(spec)).digest("hex").slice(0, 10);
 }
 
 /** JSON with sorted keys, so equal specs hash equally whatever the key order. */

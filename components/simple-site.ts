@@ -5,7 +5,7 @@ import type { HostBootstrap } from "./host-bootstrap";
 import { HostCommand, HostTarget, runOnHost } from "./host-command";
 import { checkSecretNotEmpty, simpleSiteSchema } from "./input-schemas";
 import {
-  SITE_LABEL, siteContainerName, siteCronFile, siteCronLog, siteDataDir, siteDbName, siteLinuxUser, siteRouteFile, siteSecretsDir,
+  SITE_LABEL, siteContainerName, siteContainerResourceName, siteCronFile, siteCronLog, siteDataDir, siteDbName, siteLinuxUser, siteRouteFile, siteSecretsDir,
   proxyLockFile,
 } from "./naming";
 import { renderSiteCronFile } from "./render/cron-file";
@@ -72,7 +72,7 @@ export interface SimpleSiteArgs {
  * export const url = blog.urls[0];
  */
 export class SimpleSite extends pulumi.ComponentResource {
-  /** https:// URLs of every host name the site answers on. */
+  /** https:// URLs of every host name the site answers on (with the proxy's HTTPS port unless it is 443). */
   readonly urls: string[];
   readonly containerName: pulumi.Output<string>;
   readonly databaseName: string;
@@ -105,7 +105,7 @@ export class SimpleSite extends pulumi.ComponentResource {
       linuxUser: siteLinuxUser(site), linuxGroup: siteLinuxUser(site), dataDir: siteDataDir(settings.paths, site),
       dbName, dbUser: dbName, secretEnvNames,
     };
-    this.urls = hostNames.map((h) => `https://${h}`);
+    this.urls = hostNames.map((h) => `https://${h}${settings.httpsPort === 443 ? "" : `:${settings.httpsPort}`}`);
     this.databaseName = dbName;
     this.dataDir = setupInput.dataDir;
 
@@ -174,7 +174,10 @@ export class SimpleSite extends pulumi.ComponentResource {
           registryAuth: [{ address: args.registry.server, username: args.registry.username, password: pulumi.secret(password) }],
         }, { parent });
       }
-      return new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, { parent, provider, dependsOn: host.ready });
+      // A new generation pulls again: a wiped host has no images.
+      return new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true, pullTriggers: [settings.generation] }, {
+        parent, provider, dependsOn: host.ready,
+      });
     }
 
     function createContainer(): docker.Container {
@@ -192,7 +195,10 @@ export class SimpleSite extends pulumi.ComponentResource {
       const containerName = pulumi.all([image.imageId, user]).apply(([imageId, u]) =>
         siteContainerName(site, { image: args.image, imageId, user: u, env, volumes, health, limits, logOpts, port, generation: settings.generation }));
       const restoreStep = parent.backup?.restore ? [parent.backup.restore] : [];
-      return new docker.Container(`${name}-container`, {
+      const resourceName = siteContainerResourceName(name, {
+        image: args.image, runAs: args.runAs ?? "www-data", env, volumes, health, limits, logOpts, port, generation: settings.generation,
+      });
+      return new docker.Container(resourceName, {
         name: containerName,
         image: image.imageId,
         user,

@@ -5,6 +5,7 @@ import type { HostBootstrap } from "./host-bootstrap";
 import { HostCommand, HostTarget, runOnHost } from "./host-command";
 import { checkCredentials, siteBackupOptionsSchema } from "./input-schemas";
 import { defaultRepository, siteBackupConfigDir, siteConfigDir, siteCronLog } from "./naming";
+import { hostGenerationFile } from "./render/host-setup";
 import { BackupSettings, renderBackupConfigScript } from "./render/backup-config";
 import { renderSiteCronFile } from "./render/cron-file";
 import { renderInstallFileScript } from "./render/host-setup";
@@ -138,7 +139,10 @@ export class SiteBackup extends pulumi.ComponentResource {
       return runOnHost(`${name}-final-backup`, target, {
         script: `${scriptHeader("arm the final backup")}echo ${shellCommand([`final backup of ${site} runs when it is destroyed`])} >&2\n`,
         scriptName: `simple-paas-final-backup-${site}`,
-        deleteScript: renderFinalBackupScript({ spPath, site, siteEnvFile: `${siteConfigDir(host.settings.paths, site)}/site.env` }),
+        deleteScript: renderFinalBackupScript({
+          spPath, site, siteEnvFile: `${siteConfigDir(host.settings.paths, site)}/site.env`,
+          generation: host.settings.generation, generationFile: hostGenerationFile(host.settings.paths.configDir),
+        }),
       }, { parent, dependsOn: [config, ...siteResources] });
     }
   }
@@ -146,14 +150,22 @@ export class SiteBackup extends pulumi.ComponentResource {
 
 /**
  * The final backup. A site that is not set up on this host (a new or wiped
- * host, see HostBootstrapArgs.generation) has nothing to back up; anywhere
- * else a failed backup fails the destroy, so nothing is lost silently.
+ * host, see HostBootstrapArgs.generation) has nothing to back up, and
+ * neither has a host of another generation: when a new generation replaces
+ * this step, its delete runs on the new host, where the site is still empty
+ * (a snapshot of that would become the latest, and the restore would bring
+ * back nothing). Anywhere else a failed backup fails the destroy, so
+ * nothing is lost silently.
  */
-export function renderFinalBackupScript(opts: { spPath: string; site: string; siteEnvFile: string }): string {
+export function renderFinalBackupScript(opts: { spPath: string; site: string; siteEnvFile: string; generation: string; generationFile: string }): string {
   return [
     scriptHeader("final backup before a site is destroyed"),
     `if [ ! -x ${shellQuote(opts.spPath)} ] || [ ! -f ${shellQuote(opts.siteEnvFile)} ]; then`,
     `  echo ${shellQuote(`site ${opts.site} is not set up on this host (new or wiped): no final backup to take`)} >&2`,
+    "  exit 0",
+    "fi",
+    `if [ "$(cat ${shellQuote(opts.generationFile)} 2>/dev/null || true)" != ${shellQuote(opts.generation)} ]; then`,
+    `  echo ${shellQuote(`this host is not generation ${opts.generation} any more (new or wiped): no final backup of ${opts.site} to take`)} >&2`,
     "  exit 0",
     "fi",
     shellCommand([opts.spPath, "backup", opts.site, "--final"]),

@@ -214,3 +214,30 @@ else
 fi
 `;
 }
+
+/**
+ * Undoes the services step when the host is destroyed: the admin account
+ * simple-paas made on the host's own MariaDB (an external server's account
+ * is the operator's and stays) and its client option file. Runs after
+ * every site's final backup and database removal, which need them.
+ */
+export function renderHostServicesRemovalScript(input: HostSetupInput): string {
+  checkHostSetupInput(input);
+  const cnf = posix.join(input.configDir, "mysql-admin.cnf");
+  const dropAdmin = input.database.mode !== "local" ? `sp_log "external server: its admin account ${input.database.adminUser} stays"` : `if mysqladmin --protocol=socket ping >/dev/null 2>&1; then
+  user=${shellQuote(`'${input.database.adminUser}'`)}
+  printf '%s\\n' "DROP USER IF EXISTS $user@'127.0.0.1';" "DROP USER IF EXISTS $user@'localhost';" |
+    mysql --protocol=socket -u root -N -B
+  sp_changed "admin account ${input.database.adminUser}: dropped"
+else
+  sp_log "MariaDB is not running here: no admin account to drop"
+fi`;
+  return `${scriptPrelude("simple-paas host services removal: MariaDB admin account", "host-services-removal")}
+${dropAdmin}
+if [ -e ${shellQuote(cnf)} ]; then
+  rm -f -- ${shellQuote(cnf)}
+  sp_changed ${shellQuote(`${cnf}: removed`)}
+fi
+sp_finish
+`;
+}

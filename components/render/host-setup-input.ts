@@ -28,6 +28,13 @@ export interface HostSetupInput {
   memcached: { enabled: boolean; memoryMb: number };
   /** json-file log rotation defaults of the docker daemon, e.g. `10m` / 3. */
   dockerLogs: { maxSize: string; maxFiles: number };
+  /** Which incarnation of the host this is (HostBootstrapArgs.generation), kept in `<configDir>/host-generation`. */
+  generation: string;
+}
+
+/** Where the packages step records the host's generation. */
+export function hostGenerationFile(configDir: string): string {
+  return `${configDir.replace(/\/+$/, "")}/host-generation`;
 }
 
 /**
@@ -61,6 +68,7 @@ export function checkHostSetupInput(input: HostSetupInput): void {
   requireAbsolutePath("statusDir", input.statusDir);
   requireAbsolutePath("logFile", input.logFile);
   const dockerName = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+  requireMatch("generation", input.generation, /^[A-Za-z0-9._-]{1,64}$/, "1-64 characters of A-Z, a-z, 0-9, '.', '_', '-'");
   requireMatch("network.name", input.network.name, dockerName, "a docker name ([a-zA-Z0-9][a-zA-Z0-9_.-]*)");
   requireMatch("proxyContainer", input.proxyContainer, dockerName, "a docker name ([a-zA-Z0-9][a-zA-Z0-9_.-]*)");
   const [ip, bits] = input.network.subnet.split("/");

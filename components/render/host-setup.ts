@@ -7,11 +7,11 @@
  */
 import { posix } from "node:path";
 import { shellQuote } from "./shell";
-import { DAEMON_LOG_DIR, requireAbsolutePath, requireMatch, scriptPrelude, serviceFunctions } from "./host-script-lib";
-import { checkHostSetupInput, DOCKER_ADDRESS_POOLS, type HostSetupInput } from "./host-setup-input";
+import { DAEMON_LOG_DIR, requireAbsolutePath, requireMatch, scriptPrelude, serviceFunctions, writeKnownFile } from "./host-script-lib";
+import { checkHostSetupInput, DOCKER_ADDRESS_POOLS, hostGenerationFile, type HostSetupInput } from "./host-setup-input";
 
-export { checkHostSetupInput, cidrRange, DOCKER_ADDRESS_POOLS, type HostSetupInput } from "./host-setup-input";
-export { renderHostServicesScript } from "./host-services";
+export { checkHostSetupInput, cidrRange, DOCKER_ADDRESS_POOLS, hostGenerationFile, type HostSetupInput } from "./host-setup-input";
+export { renderHostServicesRemovalScript, renderHostServicesScript } from "./host-services";
 
 /** Packages every host gets; MariaDB server and memcached depend on the input. */
 const BASE_PACKAGES = ["docker.io", "restic", "cron", "jq", "curl", "ca-certificates", "openssl", "mariadb-client", "iproute2"];
@@ -75,6 +75,9 @@ else
 fi
 
 ${dirs.map(([dir, mode]) => `sp_ensure_dir ${shellQuote(dir)} ${mode} root root`).join("\n")}
+# Which incarnation of the host this is: steps armed for another one (a
+# final backup from before the host was wiped) know they are not on it.
+${writeKnownFile(hostGenerationFile(input.configDir), "0644", "root", "root", `${input.generation}\n`)}
 
 # Merge our settings into daemon.json with jq, keeping whatever else the
 # operator configured; compare as JSON so formatting alone changes nothing.

@@ -169,6 +169,47 @@ function awaitCertificatesLines(names: string[]): string[] {
   ];
 }
 
+/** How long a route step waits at most for requests still on a replaced upstream (then the old container may go). */
+export const DRAIN_SECONDS = 30;
+
+/**
+ * Shell lines run after a reload that moved a site to another upstream (a
+ * new container): Pulumi removes the old container as soon as the step
+ * ends, so wait until the proxy has no request left on the upstreams the
+ * previous file named and the new one does not. A request the old routes
+ * accepted an instant before the reload reaches its upstream a moment later,
+ * hence the first second; the rest is read from Caddy's admin API
+ * (`/reverse_proxy/upstreams`, in the proxy's network namespace, since the
+ * proxy image need not have an HTTP client). Never fails the step.
+ */
+function drainLines(): string[] {
+  const upstreams = (file: string) =>
+    `sed -n 's/^[[:space:]]*reverse_proxy[[:space:]]\\{1,\\}\\([^[:space:]{]\\{1,\\}\\).*/\\1/p' "${file}" | sort -u`;
+  const busyFilter = '($gone | split("\\n")) as $g | [.[] | select(.address as $a | $g | index([$a])) | .num_requests] | add // 0';
+  return [
+    'if [ -n "$previous" ]; then',
+    `  gone_upstreams=$(comm -23 <(${upstreams("$previous")}) <(${upstreams("$target")}))`,
+    '  if [ -n "$gone_upstreams" ]; then',
+    '    gone_list=$(tr "\\n" " " <<<"$gone_upstreams")',
+    "    sleep 1",
+    `    proxy_pid=$(docker container inspect -f '{{.State.Pid}}' "$proxy")`,
+    `    drain_deadline=$(( $(date +%s) + ${DRAIN_SECONDS} ))`,
+    "    while :; do",
+    '      busy=$(nsenter --net="/proc/$proxy_pid/ns/net" curl -fsS --max-time 5 http://127.0.0.1:2019/reverse_proxy/upstreams 2>/dev/null |',
+    `        jq --arg gone "$gone_upstreams" ${shellQuote(busyFilter)} 2>/dev/null) || busy=unknown`,
+    '      if [ "$busy" = 0 ]; then echo "drained: no request left on the old upstream(s) $gone_list" >&2; break; fi',
+    `      if [ "$busy" = unknown ]; then echo "cannot read the proxy's upstreams; waited 1s for requests on the old upstream" >&2; break; fi`,
+    '      if [ "$(date +%s)" -ge "$drain_deadline" ]; then',
+    `        echo "$busy request(s) still on the old upstream after ${DRAIN_SECONDS}s; going on" >&2`,
+    "        break",
+    "      fi",
+    "      sleep 0.5",
+    "    done",
+    "  fi",
+    "fi",
+  ];
+}
+
 function reloadCommand(proxyContainer: string): string {
   return shellCommand(["docker", "exec", proxyContainer, "caddy", "reload", "--config", "/etc/caddy/Caddyfile", "--adapter", "caddyfile"]);
 }
@@ -286,7 +327,7 @@ export function renderProxyFileScript(opts: ProxyFileOptions): string {
       // The proxy still runs the one-name stand-in: give it back the files as they were.
       `if [ -n "$first_account_loaded" ]; then ${reloadCommand(opts.proxyContainer)} >&2 || true; fi`,
       'echo "the proxy refused $target; the previous version is back in place" >&2',
-    ], waits ? awaitCertificatesLines(probe.hostNames) : []),
+    ], [...drainLines(), ...(waits ? awaitCertificatesLines(probe.hostNames) : [])]),
     'if [ -n "$previous" ]; then rm -f "$previous"; fi',
     "",
   ].join("\n");

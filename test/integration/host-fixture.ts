@@ -47,6 +47,7 @@ export function hostInput(root: string): HostSetupInput {
     database: { mode: "local", adminUser: IT_ADMIN_USER, port: 3306 },
     memcached: { enabled: true, memoryMb: 48 },
     dockerLogs: { maxSize: "10m", maxFiles: 3 },
+    generation: "it-1",
   };
 }
 

@@ -340,7 +340,7 @@ describe("sp backup, prune and restore (real MariaDB and restic)", function () {
     const r = run("backup", "--all", "--scheduled");
     assert.equal(r.status, 1);
     assert.match(r.stderr, new RegExp(`backup failed for: ${A}$`, "m"));
-    assert.match(r.stderr, /exists but .*restic_pass does not open it/);
+    assert.match(r.stderr, /exists but .*restic_pass does not open it: it was made with another password\. Set the key it was made with \(simple-paas:backupKey/);
     assert.deepEqual(fs.readFileSync(dir("repos", A, "config")), config);
     assert.equal(status(A)[0], "failed");
     assert.equal(snapshots(B).length, before + 1);

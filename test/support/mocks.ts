@@ -90,8 +90,17 @@ export async function settle(): Promise<void> {
   for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 20));
 }
 
-export function findRecorded(type: string, name: string): RecordedResource {
-  const r = recorded.find((x) => x.type === type && x.name === name);
+/**
+ * A site's container resource is named `<site>-container-<hash of its spec>`
+ * (see siteContainerResourceName): `containerName("blog")` gives the
+ * pattern findRecorded and the graph look-ups accept for it.
+ */
+export function containerName(site: string): RegExp {
+  return new RegExp(`^${site}-container-[0-9a-f]{10}$`);
+}
+
+export function findRecorded(type: string, name: string | RegExp): RecordedResource {
+  const r = recorded.find((x) => x.type === type && (typeof name === "string" ? x.name === name : name.test(x.name)));
   if (!r) throw new Error(`no ${type} named ${name}; have: ${recorded.map((x) => `${x.type}/${x.name}`).join(", ")}`);
   return r;
 }

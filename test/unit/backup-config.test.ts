@@ -67,13 +67,15 @@ describe("backup config", () => {
 });
 
 describe("final backup script", () => {
-  it("passes shellcheck, backs up a set-up site and skips one that is not on this host", () => {
+  it("passes shellcheck, backs up a set-up site and skips one that is not on this host or on a host of another generation", () => {
     const { renderFinalBackupScript } = require("../../components/site-backup") as typeof import("../../components/site-backup");
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sp-final-"));
     const fakeSp = path.join(dir, "sp");
     fs.writeFileSync(fakeSp, `#!/bin/sh\necho "$@" > ${JSON.stringify(path.join(dir, "called"))}\n`, { mode: 0o755 });
     const siteEnv = path.join(dir, "site.env");
-    const script = renderFinalBackupScript({ spPath: fakeSp, site: "blog", siteEnvFile: siteEnv });
+    const generationFile = path.join(dir, "host-generation");
+    fs.writeFileSync(generationFile, "7\n");
+    const script = renderFinalBackupScript({ spPath: fakeSp, site: "blog", siteEnvFile: siteEnv, generation: "7", generationFile });
     assertShellcheckClean(script, "final backup script");
     const skipped = runBash(script);
     assert.equal(skipped.status, 0);
@@ -82,6 +84,14 @@ describe("final backup script", () => {
     fs.writeFileSync(siteEnv, "SP_SITE='blog'\n");
     assert.equal(runBash(script).status, 0);
     assert.equal(fs.readFileSync(path.join(dir, "called"), "utf8"), "backup blog --final\n");
+    // The host was rebuilt as generation 8: the site there is new and empty, its snapshot would be the latest.
+    fs.rmSync(path.join(dir, "called"));
+    fs.writeFileSync(generationFile, "8\n");
+    const otherGeneration = runBash(script);
+    assert.equal(otherGeneration.status, 0);
+    assert.match(otherGeneration.stderr, /this host is not generation 7 any more \(new or wiped\): no final backup of blog to take/);
+    assert.equal(fs.existsSync(path.join(dir, "called")), false);
+    fs.writeFileSync(generationFile, "7\n");
     fs.writeFileSync(fakeSp, "#!/bin/sh\nexit 3\n", { mode: 0o755 });
     assert.equal(runBash(script).status, 3, "a failed final backup fails the destroy");
     fs.rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { findRecorded, installRecordingMocks, isSecretOutput, recorded, resetRecorded, settle, valueOf } from "../support/mocks";
+import { containerName, findRecorded, installRecordingMocks, isSecretOutput, recorded, resetRecorded, settle, valueOf } from "../support/mocks";
 import { HostBootstrap, SimpleSite } from "../../components";
 import { shellQuote } from "../../components/render/shell";
 
@@ -28,7 +28,7 @@ describe("an external MySQL/MariaDB server instead of the host's (mocks)", () =>
     assert.match(packages, /mariadb-client/, "but the client for dumps and restores");
     const database = findRecorded("command:local:Command", "shop-database").inputs.create as string;
     assert.ok(database.includes(inScript(`readonly SP_DB_ACCOUNT=${shellQuote("'shop'@'%'")}`)), "the external server cannot know the sites network");
-    const env: string[] = findRecorded("docker:index/container:Container", "shop-container").inputs.envs;
+    const env: string[] = findRecorded("docker:index/container:Container", containerName("shop")).inputs.envs;
     assert.ok(env.includes("DATABASE_HOST=db.internal.example.com"));
     assert.ok(env.includes("DATABASE_PORT=3307"));
     const services = (host.ready[0] as unknown as { stdin: pulumi.Output<string> }).stdin;

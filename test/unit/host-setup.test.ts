@@ -3,6 +3,7 @@ import {
   checkHostSetupInput,
   HostSetupInput,
   renderHostPackagesScript,
+  renderHostServicesRemovalScript,
   renderHostServicesScript,
   renderInstallFileScript,
 } from "../../components/render/host-setup";
@@ -22,6 +23,7 @@ function hostInput(overrides: Partial<HostSetupInput> = {}): HostSetupInput {
     database: { mode: "local", adminUser: "simple_paas_admin", port: 3306 },
     memcached: { enabled: true, memoryMb: 48 },
     dockerLogs: { maxSize: "10m", maxFiles: 3 },
+    generation: "1",
     ...overrides,
   };
 }
@@ -39,7 +41,10 @@ describe("host setup scripts (rendering)", () => {
     for (const [label, input] of [["local", hostInput()], ["external", hostInput(external)]] as const) {
       assertShellcheckClean(renderHostPackagesScript(input), `packages (${label})`);
       assertShellcheckClean(renderHostServicesScript(input), `services (${label})`);
+      assertShellcheckClean(renderHostServicesRemovalScript(input), `services removal (${label})`);
     }
+    assert.match(renderHostServicesRemovalScript(hostInput()), /DROP USER IF EXISTS \$user@'localhost';/);
+    assert.doesNotMatch(renderHostServicesRemovalScript(hostInput(external)), /DROP USER/, "an external server's admin account is the operator's");
     assertShellcheckClean(renderInstallFileScript({ path: `${ODD}/sp`, mode: "0755", owner: "root", group: "root" }), "install-file");
   });
 

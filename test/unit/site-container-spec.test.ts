@@ -5,7 +5,7 @@
 import * as assert from "node:assert/strict";
 import fc from "fast-check";
 import {
-  CONTAINER_PATHS, PLATFORM_ENV_NAMES, SiteEnvInput, renderHealthCheck, renderSiteEnv, siteHostNames,
+  CONTAINER_PATHS, PLATFORM_ENV_NAMES, SiteEnvInput, goDuration, renderHealthCheck, renderSiteEnv, siteHostNames,
 } from "../../components/site-container-spec";
 import { SimplePaasInputError } from "../../components/validation";
 
@@ -205,7 +205,7 @@ describe("renderHealthCheck", () => {
       interval: "5s",
       timeout: "5s",
       retries: 3,
-      startPeriod: "60s",
+      startPeriod: "1m0s",
     });
   });
 
@@ -215,7 +215,7 @@ describe("renderHealthCheck", () => {
       interval: "30s",
       timeout: "5s",
       retries: 5,
-      startPeriod: "60s",
+      startPeriod: "1m0s",
     });
   });
 
@@ -229,5 +229,12 @@ describe("renderHealthCheck", () => {
     assert.deepEqual(check.tests, ["CMD", "/usr/local/bin/healthcheck", "--quick"]);
     assert.equal(check.retries, 2);
     assert.equal(check.interval, "5s");
+  });
+
+  it("writes durations as the docker provider reads them back (Go's form), so a preview shows no change", () => {
+    assert.equal(renderHealthCheck({ port: 80, intervalSeconds: 90 }).interval, "1m30s");
+    for (const [seconds, text] of [[0, "0s"], [5, "5s"], [59, "59s"], [60, "1m0s"], [61, "1m1s"], [3600, "1h0m0s"], [3725, "1h2m5s"], [90000, "25h0m0s"]] as const) {
+      assert.equal(goDuration(seconds), text, `${seconds}s`);
+    }
   });
 });

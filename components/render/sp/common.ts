@@ -189,7 +189,7 @@ check_repo() {
   fi
   printf '%s\\n' "$out" >&2
   if (( rc == 12 )) || [[ "$lower" == *"wrong password"* ]]; then
-    die "the restic repository $SP_RESTIC_REPOSITORY exists but $SITE_DIR/backup/restic_pass does not open it"
+    die "the restic repository $SP_RESTIC_REPOSITORY exists but $SITE_DIR/backup/restic_pass does not open it: it was made with another password. Set the key it was made with (simple-paas:backupKey, or the site's backup.password) and run pulumi up again; or move the repository away to start a new one (its snapshots stay unreadable without that key)"
   fi
   die "cannot open the restic repository $SP_RESTIC_REPOSITORY (restic exit $rc)"
 }
