@@ -85,7 +85,7 @@ export interface HostBootstrapArgs {
   dockerLogs?: { maxSize?: string; maxFiles?: number };
   /**
    * Which incarnation of the host this is. Change it (any new value) when the
-   * host is new or was wiped, then `pulumi up --refresh`: every step on the
+   * host is new or was wiped, then `pulumi up` (no refresh): every step on the
    * host runs again and each site restores its latest backup. See the
    * disaster-recovery runbook. @default "1"
    */

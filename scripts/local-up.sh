@@ -1,44 +1,133 @@
 #!/usr/bin/env bash
-# `npm run up`: `pulumi up` of the `local` stack (this machine is the host),
-# working on a machine that has no Pulumi CLI and cannot pull images:
-#   1. uses `pulumi` from the PATH, or builds the engine from Go modules
-#      (scripts/pulumi-toolchain.sh; minutes the first time, with progress);
-#   2. builds the local images the local stack names (scripts/test-env/);
-#   3. logs in to a local state backend and selects/creates the stack;
-#   4. runs `pulumi up` with any extra arguments (e.g. `npm run up -- --yes`).
+# `npm run up` / `npm run down`: the `local` stack (this machine is the host)
+# on a machine that may have no Pulumi CLI and cannot pull images.
+#
+#   bash scripts/local-up.sh up [--yes] [pulumi up flags...]
+#   bash scripts/local-up.sh down [--yes] [pulumi destroy flags...]
+#   bash scripts/local-up.sh preview [pulumi preview flags...]
+#
+# 1. uses `pulumi` from the PATH, or builds the engine and plugins from the
+#    Go toolchain (scripts/pulumi-toolchain.sh; minutes the first time, one
+#    progress line per binary; cached after that);
+# 2. installs and starts what the local stack needs and builds its two
+#    local images (scripts/test-env/);
+# 3. keeps everything it writes out of the repository, in
+#    ${SIMPLE_PAAS_HOME:-~/.simple-paas}: the state backend, the secrets
+#    passphrase, the stack's backup key and the project folder whose program
+#    is this repository's index.ts and whose stack config is
+#    stacks/Pulumi.local.yaml (copied each run), so `git status` stays clean;
+# 4. asks before changing anything when it has a terminal; without one it
+#    needs --yes;
+# 5. ends `up` with the sites' URLs.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$repo"
 state_home="${SIMPLE_PAAS_HOME:-$HOME/.simple-paas}"
-log() { printf '[simple-paas up] %s\n' "$*" >&2; }
+project="$state_home/local"
+log() { printf '[simple-paas] %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
 
-if ! command -v pulumi >/dev/null 2>&1; then
-  log "no pulumi on the PATH: building the engine and plugins from Go modules (cached after the first time)"
-  # A failed build stops here (set -e), with the toolchain's own list of what it could not build.
-  toolchain_env="$(bash scripts/pulumi-toolchain.sh --print-env)"
-  eval "$toolchain_env"
+action="${1:-}"
+[ "$#" -gt 0 ] && shift
+case "$action" in
+  up | down | preview) ;;
+  *) die "usage: bash scripts/local-up.sh up|down|preview [--yes] [pulumi flags...]" ;;
+esac
+yes=0
+for arg in "$@"; do
+  if [ "$arg" = "--yes" ] || [ "$arg" = "-y" ]; then yes=1; fi
+done
+if [ "$action" != preview ] && [ "$yes" = 0 ] && ! { [ -t 0 ] && [ -t 1 ]; }; then
+  die "no terminal to ask on: run \`npm run $action -- --yes\` to $action the local stack without a confirmation"
+fi
+
+if command -v pulumi >/dev/null 2>&1; then
+  log "using $(command -v pulumi) ($(pulumi version 2>/dev/null || echo 'unknown version'))"
+else
+  log "no pulumi on the PATH: building the Pulumi engine and plugins (cached after the first time)"
+  # A failed build stops here (set -e), with the toolchain's list of what it could not build.
+  bash "$repo/scripts/pulumi-toolchain.sh" >/dev/null
+  # shellcheck source=scripts/pulumi-offline-env.sh
+  . "$repo/scripts/pulumi-offline-env.sh"
 fi
 export PULUMI_SKIP_UPDATE_CHECK=true
 
-log "installing and starting docker and the local image build prerequisites"
-bash scripts/test-env/install-packages.sh
-bash scripts/test-env/start-services.sh
-log "building the local stack's images (demo site, Caddy) from Debian packages"
-bash scripts/test-env/build-images.sh
+if [ "$action" = up ]; then
+  log "installing and starting docker, MariaDB and cron; building the local stack's images (demo site, Caddy)"
+  bash "$repo/scripts/test-env/install-packages.sh"
+  bash "$repo/scripts/test-env/start-services.sh" >&2
+  bash "$repo/scripts/test-env/build-images.sh" >&2
+fi
 
-if [ -z "${PULUMI_BACKEND_URL:-}" ] && ! pulumi whoami >/dev/null 2>&1; then
-  mkdir -p "$state_home/state"
+umask 077
+mkdir -p "$state_home/state" "$project"
+if [ -z "${PULUMI_BACKEND_URL:-}" ]; then
   export PULUMI_BACKEND_URL="file://$state_home/state"
-  log "state backend: $PULUMI_BACKEND_URL"
 fi
 if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
-  if [ ! -f "$state_home/passphrase" ]; then
-    (umask 077 && mkdir -p "$state_home" && head -c 32 /dev/urandom | base64 >"$state_home/passphrase")
-    log "generated a secrets passphrase in $state_home/passphrase (keep a copy off this machine)"
+  if [ ! -s "$state_home/passphrase" ]; then
+    head -c 32 /dev/urandom | base64 >"$state_home/passphrase"
+    log "generated the stack's secrets passphrase: $state_home/passphrase (keep a copy off this machine)"
   fi
   export PULUMI_CONFIG_PASSPHRASE_FILE="$state_home/passphrase"
 fi
+# The key every site's restic password derives from: with it, `pulumi
+# destroy` followed by `npm run up` opens the old repositories again.
+if [ ! -s "$state_home/backup-key" ]; then
+  head -c 32 /dev/urandom | base64 >"$state_home/backup-key"
+  log "generated the local stack's backup key: $state_home/backup-key (keep a copy off this machine)"
+fi
 
+# The project: this repository's program and stacks/Pulumi.local.yaml, run
+# from $project so the stack's encryption salt and secrets stay there.
+cat >"$project/Pulumi.yaml" <<EOF
+# Written by simple-paas scripts/local-up.sh: the program is $repo/index.ts.
+name: simple-paas
+runtime:
+  name: nodejs
+  options:
+    typescript: false
+main: program.js
+EOF
+cat >"$project/program.js" <<EOF
+// Written by simple-paas scripts/local-up.sh.
+require($(node -p 'JSON.stringify(process.argv[1])' "$repo/node_modules/ts-node")).register({
+  transpileOnly: true, project: $(node -p 'JSON.stringify(process.argv[1])' "$repo/tsconfig.json"),
+});
+module.exports = require($(node -p 'JSON.stringify(process.argv[1])' "$repo/index.ts"));
+EOF
+printf '{"name":"simple-paas-local","private":true,"main":"program.js"}\n' >"$project/package.json"
+ln -sfn "$repo/node_modules" "$project/node_modules"
+# The repository's stack config, plus what only this machine's copy holds.
+{
+  cat "$repo/stacks/Pulumi.local.yaml"
+  if [ -s "$state_home/encryptionsalt" ]; then printf 'encryptionsalt: %s\n' "$(cat "$state_home/encryptionsalt")"; fi
+} >"$project/Pulumi.local.yaml"
+
+cd "$project"
 pulumi stack select local --create --non-interactive >&2
-exec pulumi up "$@"
+salt="$(sed -n 's/^encryptionsalt: //p' Pulumi.local.yaml)"
+[ -n "$salt" ] || die "pulumi wrote no encryptionsalt into $project/Pulumi.local.yaml"
+printf '%s\n' "$salt" >"$state_home/encryptionsalt"
+# On stdin, never on a command line.
+pulumi config set --secret simple-paas:backupKey <"$state_home/backup-key"
+
+case "$action" in
+  up)
+    pulumi up "$@"
+    log "the local stack's sites:"
+    # shellcheck disable=SC2016 # JavaScript, not shell
+    pulumi stack output sites --json | node -e '
+      let s = ""; process.stdin.on("data", (d) => s += d).on("end", () => {
+        for (const site of JSON.parse(s)) for (const url of site.urls) console.log(`  ${site.name}: ${url}`);
+      });'
+    log "(the proxy signs with its own CA (tls: internal): curl -k, or trust the root in the simple-paas-proxy-data volume)"
+    ;;
+  down)
+    pulumi destroy "$@"
+    log "destroyed; the sites' backups stay in /var/backups/simple-paas"
+    ;;
+  preview)
+    pulumi preview "$@"
+    ;;
+esac

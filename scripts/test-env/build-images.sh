@@ -35,15 +35,15 @@ readonly IMG_BUSYBOX="simple-paas-test/busybox:1"
 readonly IMG_MINBASE="simple-paas-test/minbase:bookworm"
 readonly IMG_SITE_APP="simple-paas-test/site-app"
 readonly IMG_CADDY="simple-paas-test/caddy:2.6"
-readonly INPUTS_LABEL="simple-paas-test.inputs"
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 readonly SCRIPT_DIR
 readonly REPO_DIR="${SCRIPT_DIR}/../.."
 readonly SITE_APP_DIR="${REPO_DIR}/test/fixtures/site-app"
 
-log() { printf '[build-images] %s\n' "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
+readonly LOG_TAG="build-images"
+# shellcheck source=scripts/test-env/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 force=""
 refresh_rootfs=""
@@ -51,15 +51,13 @@ for arg in "$@"; do
   case "${arg}" in
     --force) force="yes" ;;
     --refresh-rootfs) force="yes"; refresh_rootfs="yes" ;;
-    -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) usage; exit 0 ;;
     *) die "unknown argument '${arg}' (use --force, --refresh-rootfs)" ;;
   esac
 done
 
 [[ "$(id -u)" == "0" ]] || die "must run as root"
-for cmd in docker debootstrap tar curl flock sha256sum; do
-  command -v "${cmd}" >/dev/null 2>&1 || die "'${cmd}' not found: run scripts/test-env/install-packages.sh first"
-done
+need_commands docker debootstrap tar curl flock sha256sum
 [[ -x /bin/busybox ]] || die "/bin/busybox not found: install busybox-static"
 [[ -f "${SITE_APP_DIR}/Dockerfile" && -f "${SITE_APP_DIR}/app.py" ]] || die "missing ${SITE_APP_DIR}/{Dockerfile,app.py}"
 timeout 10 docker info >/dev/null 2>&1 || die "docker does not answer: run scripts/test-env/start-services.sh first"
@@ -67,12 +65,14 @@ timeout 10 docker info >/dev/null 2>&1 || die "docker does not answer: run scrip
 env_file="${STATE_DIR}/env"
 [[ -f "${env_file}" ]] || die "${env_file} missing: run scripts/test-env/start-services.sh first"
 REGISTRY=""
+PUBLIC_REGISTRY=""
 REGISTRY_USER=""
 REGISTRY_PASSWORD_FILE=""
 # shellcheck source=/dev/null
 . "${env_file}"
 [[ -n "${REGISTRY}" && -n "${REGISTRY_USER}" && -r "${REGISTRY_PASSWORD_FILE}" ]] \
   || die "${env_file} lacks REGISTRY/REGISTRY_USER/REGISTRY_PASSWORD_FILE"
+[[ -n "${PUBLIC_REGISTRY}" ]] || die "${env_file} lacks PUBLIC_REGISTRY: run scripts/test-env/start-services.sh again"
 
 readonly CACHE_DIR="${STATE_DIR}/images"
 install -d -m 0755 "${CACHE_DIR}"
@@ -83,49 +83,7 @@ flock -w 1800 9 || die "another build-images.sh still holds ${STATE_DIR}/.build.
 export DOCKER_BUILDKIT=0
 
 started=${SECONDS}
-TMP_DIRS=()
-cleanup() {
-  local d m
-  for d in "${TMP_DIRS[@]}"; do
-    [[ -d "${d}" ]] || continue
-    # never rm -rf through a mount debootstrap may have left behind
-    while read -r m; do
-      umount -l "${m}" 2>/dev/null || true
-    done < <(awk -v p="${d}/" 'index($2, p) == 1 { print $2 }' /proc/mounts | sort -r)
-    rm -rf --one-file-system "${d}"
-  done
-}
-trap cleanup EXIT
-# Makes a temporary directory (removed on exit) and names it in NEW_TMP.
-NEW_TMP=""
-new_tmp() {
-  NEW_TMP="$(mktemp -d "${CACHE_DIR}/tmp.XXXXXX")"
-  TMP_DIRS+=("${NEW_TMP}")
-}
-
-sha() { sha256sum | cut -c1-16; }
-
-# The inputs hash an existing image was built from ("" when there is none).
-image_inputs() {
-  docker image inspect --format "{{ index .Config.Labels \"${INPUTS_LABEL}\" }}" "$1" 2>/dev/null || true
-}
-
-# up_to_date IMAGE INPUTS: the image exists, was built from INPUTS, no --force.
-up_to_date() {
-  [[ -z "${force}" && "$(image_inputs "$1")" == "$2" ]]
-}
-
-image_id() { docker image inspect --format '{{.Id}}' "$1"; }
-
-# drop_replaced OLD_ID: removes the image a rebuild replaced, once untagged
-# (kept while a container or a child image still uses it).
-drop_replaced() {
-  local old="$1"
-  [[ -n "${old}" ]] || return 0
-  if [[ "$(docker image inspect --format '{{len .RepoTags}}' "${old}" 2>/dev/null || echo 1)" == "0" ]]; then
-    docker rmi "${old}" >/dev/null 2>&1 || true
-  fi
-}
+trap cleanup_tmp_dirs EXIT
 
 built=()
 
@@ -178,7 +136,7 @@ build_busybox() {
 # minbase: debootstrap once, cache the rootfs tarball, docker import
 
 build_minbase() {
-  local inputs tarball rootfs t0 old_id
+  local inputs tarball rootfs old_id
   inputs="$(echo "minbase ${RECIPE} ${SUITE} ${MINBASE_INCLUDE}" | sha)"
   if up_to_date "${IMG_MINBASE}" "${inputs}"; then
     log "${IMG_MINBASE}: up to date"
@@ -192,29 +150,13 @@ build_minbase() {
     new_tmp
     rootfs="${NEW_TMP}/rootfs"
     log "${IMG_MINBASE}: debootstrap ${SUITE} from ${MIRROR} (about 2 minutes; log: ${CACHE_DIR}/debootstrap.log)"
-    t0=${SECONDS}
-    if ! timeout 1200 debootstrap --variant=minbase --include="${MINBASE_INCLUDE}" \
-      "${SUITE}" "${rootfs}" "${MIRROR}" >"${CACHE_DIR}/debootstrap.log" 2>&1 9>&-; then
-      tail -n 30 "${CACHE_DIR}/debootstrap.log" >&2 || true
-      [[ -f "${rootfs}/debootstrap/debootstrap.log" ]] && tail -n 30 "${rootfs}/debootstrap/debootstrap.log" >&2
-      die "debootstrap failed (full log: ${CACHE_DIR}/debootstrap.log)"
-    fi
-    log "${IMG_MINBASE}: debootstrap took $((SECONDS - t0))s"
+    debootstrap_rootfs "${IMG_MINBASE}" "${MINBASE_INCLUDE}" "${rootfs}" "${CACHE_DIR}/debootstrap.log"
     # Slim it down like Debian's official images; no host leftovers.
     chroot "${rootfs}" apt-get clean
-    rm -rf "${rootfs}"/var/lib/apt/lists/* "${rootfs}"/var/cache/apt/*.bin \
-      "${rootfs}"/usr/share/doc/* "${rootfs}"/usr/share/man/* "${rootfs}"/usr/share/info/* \
-      "${rootfs}"/var/log/*.log "${rootfs}"/var/log/apt/* "${rootfs}"/tmp/* "${rootfs}"/var/tmp/*
-    : >"${rootfs}/etc/resolv.conf"
-    printf 'localhost\n' >"${rootfs}/etc/hostname"
+    fresh_rootfs "${rootfs}"
     [[ -x "${rootfs}/usr/bin/caddy" && -x "${rootfs}/usr/bin/python3" && -x "${rootfs}/usr/bin/curl" ]] \
       || die "debootstrap result lacks caddy, python3 or curl"
-    tar --numeric-owner -C "${rootfs}" \
-      --exclude='./proc/*' --exclude='./sys/*' --exclude='./dev/*' \
-      -cf "${tarball}.tmp" .
-    mv -f "${tarball}.tmp" "${tarball}"
-    # drop caches made from other inputs
-    find "${CACHE_DIR}" -maxdepth 1 -name "minbase-${SUITE}-*.tar" ! -name "$(basename "${tarball}")" -delete
+    cache_rootfs "${rootfs}" "${tarball}" "minbase-${SUITE}-*.tar"
   else
     log "${IMG_MINBASE}: using cached rootfs ${tarball}"
   fi
@@ -332,6 +274,21 @@ push_site_app() {
   ((rc == 0)) || die "docker push ${target} failed"
 }
 
+# The proxy image in the public registry (no login), where a new host pulls it from.
+push_caddy() {
+  local target="${PUBLIC_REGISTRY}/caddy:2.6" digest
+  docker tag "${IMG_CADDY}" "${target}"
+  digest="$(curl -sS --max-time 10 -o /dev/null -D - -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
+    --head "http://${PUBLIC_REGISTRY}/v2/caddy/manifests/2.6" 2>/dev/null \
+    | tr -d '\r' | awk -F': ' 'tolower($1) == "docker-content-digest" { print $2 }' || true)"
+  if [[ -n "${digest}" ]] && docker image inspect --format '{{range .RepoDigests}}{{println .}}{{end}}' "${target}" | grep -qxF "${PUBLIC_REGISTRY}/caddy@${digest}"; then
+    log "${target}: already in the public registry (${digest})"
+    return 0
+  fi
+  log "${target}: docker push"
+  timeout 300 docker push "${target}" >&2 || die "docker push ${target} failed"
+}
+
 # --------------------------------------------------------------------------
 
 build_busybox
@@ -340,9 +297,10 @@ build_site_app v1
 build_site_app v2
 build_caddy
 push_site_app
+push_caddy
 
 log "done in $((SECONDS - started))s; built: ${built[*]:-nothing}"
 for image in "${IMG_BUSYBOX}" "${IMG_MINBASE}" "${IMG_SITE_APP}:v1" "${IMG_SITE_APP}:v2" "${IMG_CADDY}" \
-  "${REGISTRY}/site-app:v1" "${REGISTRY}/site-app:v2"; do
+  "${REGISTRY}/site-app:v1" "${REGISTRY}/site-app:v2" "${PUBLIC_REGISTRY}/caddy:2.6"; do
   printf '%-40s %s\n' "${image}" "$(docker image ls --format '{{.Size}}' "${image}")"
 done

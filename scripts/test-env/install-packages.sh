@@ -40,8 +40,9 @@ readonly PACKAGES=(
   util-linux
 )
 
-log() { printf '[install-packages] %s\n' "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
+readonly LOG_TAG="install-packages"
+# shellcheck source=scripts/test-env/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 if [[ "$(id -u)" != "0" ]]; then
   die "must run as root (apt-get install)"

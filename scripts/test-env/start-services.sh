@@ -22,6 +22,8 @@ readonly STATE_DIR="${SP_TEST_STATE_DIR:-/var/lib/simple-paas-test}"
 readonly EXTRA_IPS_RAW="${SP_TEST_PEBBLE_EXTRA_IPS:-172.30.0.1}"
 
 readonly REGISTRY_ADDR="127.0.0.1:5000"
+# Public images (the proxy's), pulled without a login like from Docker Hub.
+readonly PUBLIC_REGISTRY_ADDR="127.0.0.1:5001"
 readonly REGISTRY_USER="sp-test"
 readonly PEBBLE_PORT="14000"
 readonly PEBBLE_MGMT_PORT="15000"
@@ -30,9 +32,9 @@ readonly SSH_PORT="2222"
 readonly SSH_USER="root"
 readonly MARIADB_SOCKET="/run/mysqld/mysqld.sock"
 
-log() { printf '[start-services] %s\n' "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-status() { printf '%-10s %s\n' "$1:" "$2"; }
+readonly LOG_TAG="start-services"
+# shellcheck source=scripts/test-env/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # Prints the last lines of a log file to stderr (for failure messages).
 show_log() {
@@ -56,12 +58,6 @@ wait_until() {
     fi
     sleep 0.5
   done
-}
-
-# Single-quotes a value for a sourceable NAME='value' line.
-shq() {
-  local v="$1"
-  printf "'%s'" "${v//\'/\'\\\'\'}"
 }
 
 # write_if_changed FILE MODE: writes stdin to FILE (atomically) only when the
@@ -99,15 +95,11 @@ stop_pidfile() {
   rm -f "${pidfile}"
 }
 
-have_systemd() { [[ -d /run/systemd/system ]]; }
-
 # --------------------------------------------------------------------------
 # preconditions
 
 [[ "$(id -u)" == "0" ]] || die "must run as root"
-[[ "${STATE_DIR}" == /* ]] || die "SP_TEST_STATE_DIR must be an absolute path, got '${STATE_DIR}'"
-# The path goes into YAML, JSON and sshd_config files: keep it plain.
-[[ "${STATE_DIR}" =~ ^[A-Za-z0-9._/-]+$ ]] || die "SP_TEST_STATE_DIR may only contain [A-Za-z0-9._/-], got '${STATE_DIR}'"
+check_state_dir
 
 for cmd in dockerd docker mariadbd mysqladmin cron docker-registry htpasswd pebble openssl \
   curl sshd ssh ssh-keygen start-stop-daemon flock; do
@@ -314,6 +306,44 @@ verify_registry_login() {
 }
 
 # --------------------------------------------------------------------------
+# public docker registry on 127.0.0.1:5001: no login, like Docker Hub
+
+readonly PUB_DIR="${STATE_DIR}/public-registry"
+readonly PUB_PIDFILE="${PUB_DIR}/registry.pid"
+
+public_registry_ok() {
+  [[ "$(curl -sS -o /dev/null -w '%{http_code}' --max-time 5 "http://${PUBLIC_REGISTRY_ADDR}/v2/" 2>/dev/null || true)" == "200" ]]
+}
+
+start_public_registry() {
+  local logfile="${PUB_DIR}/registry.log" changed=""
+  install -d -m 0755 "${PUB_DIR}" "${PUB_DIR}/data"
+  if write_if_changed "${PUB_DIR}/config.yml" 0644 <<EOF; then changed="config"; fi
+# written by simple-paas scripts/test-env/start-services.sh
+version: 0.1
+log:
+  level: info
+storage:
+  filesystem:
+    rootdirectory: "${PUB_DIR}/data"
+http:
+  addr: "${PUBLIC_REGISTRY_ADDR}"
+EOF
+  if pid_alive "${PUB_PIDFILE}" docker-registry; then
+    if [[ -z "${changed}" ]] && public_registry_ok; then
+      status pubreg "already running on ${PUBLIC_REGISTRY_ADDR}"
+      return
+    fi
+    stop_pidfile "${PUB_PIDFILE}" /usr/bin/docker-registry
+  fi
+  start-stop-daemon --start --background --make-pidfile --pidfile "${PUB_PIDFILE}" \
+    --output "${logfile}" --chdir "${PUB_DIR}" \
+    --exec /usr/bin/docker-registry -- serve "${PUB_DIR}/config.yml" 9>&-
+  wait_until "the public registry on ${PUBLIC_REGISTRY_ADDR}" 30 "${logfile}" public_registry_ok
+  status pubreg "started on ${PUBLIC_REGISTRY_ADDR}"
+}
+
+# --------------------------------------------------------------------------
 # pebble, Let's Encrypt's ACME test server, with a throwaway listener CA
 
 readonly PB_DIR="${STATE_DIR}/pebble"
@@ -488,6 +518,7 @@ start_docker
 start_mariadb
 start_cron
 start_registry
+start_public_registry
 start_pebble
 start_sshd
 
@@ -498,6 +529,7 @@ SP_TEST_STATE_DIR=$(shq "${STATE_DIR}")
 REGISTRY=$(shq "${REGISTRY_ADDR}")
 REGISTRY_USER=$(shq "${REGISTRY_USER}")
 REGISTRY_PASSWORD_FILE=$(shq "${REG_PASSWORD_FILE}")
+PUBLIC_REGISTRY=$(shq "${PUBLIC_REGISTRY_ADDR}")
 PEBBLE_DIRECTORY_URL=$(shq "${PB_DIR_URL}")
 PEBBLE_CA_CERT=$(shq "${PB_CA_CERT}")
 PEBBLE_MANAGEMENT_URL=$(shq "${PB_MGMT_URL}")

@@ -10,16 +10,15 @@ set -euo pipefail
 
 readonly STATE_DIR="${SP_TEST_STATE_DIR:-/var/lib/simple-paas-test}"
 
-log() { printf '[stop-services] %s\n' "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-status() { printf '%-10s %s\n' "$1:" "$2"; }
-have_systemd() { [[ -d /run/systemd/system ]]; }
+readonly LOG_TAG="stop-services"
+# shellcheck source=scripts/test-env/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 all=""
 for arg in "$@"; do
   case "${arg}" in
     --all) all="yes" ;;
-    -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) usage; exit 0 ;;
     *) die "unknown argument '${arg}' (use --all)" ;;
   esac
 done
@@ -43,6 +42,7 @@ stop_daemon() {
 }
 
 stop_daemon registry "${STATE_DIR}/registry/registry.pid" /usr/bin/docker-registry
+stop_daemon pubreg "${STATE_DIR}/public-registry/registry.pid" /usr/bin/docker-registry
 stop_daemon pebble "${STATE_DIR}/pebble/pebble.pid" /usr/bin/pebble
 stop_daemon sshd "${STATE_DIR}/ssh/sshd.pid" /usr/sbin/sshd
 

@@ -1,16 +1,16 @@
 /**
- * The platform for real: the repository's own host program (buildHostProgram,
- * what index.ts runs) applied by the live executor, with this machine as the host, three sites from
- * the local registry (with a login), pebble as the ACME server, and the
- * proxy published on loopback ports.
+ * The platform for real: the repository's own host program (index.ts) run
+ * by the real Pulumi engine and providers (test/support/engine.ts), with
+ * this machine (or a host over SSH) as the host, three sites from the local
+ * registry (with a login), pebble as the ACME server, and the proxy
+ * published on loopback ports.
  */
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as https from "node:https";
 import * as http from "node:http";
-import * as pulumi from "@pulumi/pulumi";
-import { buildHostProgram } from "../../components/host-program";
-import { LiveHost } from "../support/live-host";
+import { UpResult } from "@pulumi/pulumi/automation";
+import { HostProgramStack, Run } from "../support/engine";
 import { sh } from "../support/run";
 import { TestEnv, ensureServices } from "../support/services";
 
@@ -27,17 +27,24 @@ export function siteDomains(site: string): string[] {
 
 export interface Platform {
   env: TestEnv;
-  live: LiveHost;
+  stack: HostProgramStack;
   host: Record<string, unknown>;
   /** `simple-paas:sites` as written; tests change it and run `up` again. */
   sites: Record<string, unknown>[];
-  setSites(sites: Record<string, unknown>[]): void;
-  /** `pulumi up` of the host program (index.ts's buildHostProgram) with this config. */
-  up(opts?: { refresh?: boolean }): Promise<void>;
-  /** What `pulumi preview` would change. */
+  setSites(sites: Record<string, unknown>[]): Promise<void>;
+  /** Replaces `simple-paas:host` (e.g. a new generation). */
+  setHost(host: Record<string, unknown>): Promise<void>;
+  /**
+   * `pulumi up` of the host program, then `pulumi preview`, which must
+   * report no changes (else this throws with the steps it would take).
+   */
+  up(): Promise<Run<UpResult>>;
+  /** The steps `pulumi preview` would take (`replace TYPE::NAME`); empty when nothing would change. */
   preview(): Promise<string[]>;
   /** `pulumi destroy`. */
-  destroy(): void;
+  destroy(): Promise<string>;
+  /** What a command resource printed on stderr at its last run (from the stack's state). */
+  stderrOf(resourceName: string): Promise<string>;
 }
 
 export function siteConfig(site: string, tag = "v1", extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -50,6 +57,8 @@ export function siteConfig(site: string, tag = "v1", extra: Record<string, unkno
     healthCheck: { path: "/health", intervalSeconds: 1 },
     env: { GREETING: `hello ${site}` },
     secretEnv: ["API_TOKEN"],
+    // Destroy leaves nothing of the site on the host but its backups; `up` brings it back from them.
+    deleteDataOnDestroy: true,
     ...extra,
   };
 }
@@ -70,17 +79,18 @@ export function cleanSlate(): void {
   sh("mysql", { stdin: SITES.map((u) => `DROP DATABASE IF EXISTS \`${u}\`; DROP USER IF EXISTS '${u}'@'172.30.0.0/255.255.255.0';`).join("\n") });
 }
 
-/** Undoes a test file's platform (destroy) and clears what is left of the test sites. */
-export function disposePlatform(platform: Platform | undefined): void {
+/** Undoes a test file's platform (destroy, stack removed) and clears what is left of the test sites. */
+export async function disposePlatform(platform: Platform | undefined): Promise<void> {
   try {
-    platform?.destroy();
+    await platform?.destroy();
+    await platform?.stack.dispose();
   } finally {
     cleanSlate();
   }
 }
 
-/** The e2e host: this machine, three sites, pebble as the ACME server (no `up` yet). */
-export function createPlatform(opts: { connection?: boolean; backup?: Record<string, unknown> } = {}): Platform {
+/** The e2e host: this machine (or the test sshd's), three sites, pebble as the ACME server (no `up` yet). */
+export async function createPlatform(name: string, opts: { connection?: boolean; backup?: Record<string, unknown> } = {}): Promise<Platform> {
   const env = ensureServices();
   cleanSlate();
   const gateway = "172.30.0.1";
@@ -88,7 +98,8 @@ export function createPlatform(opts: { connection?: boolean; backup?: Record<str
     stagingDomain: STAGING,
     memcached: { enabled: true },
     proxy: {
-      image: "simple-paas-test/caddy:2.6",
+      // From a registry without a login, as the default caddy image comes from Docker Hub.
+      image: `${env.publicRegistry}/caddy:2.6`,
       acmeEmail: "ops@example.com",
       acmeCa: `https://${gateway}:${env.pebblePort}/dir`,
       acmeCaRootPem: fs.readFileSync(env.pebbleCaCert, "utf8"),
@@ -104,24 +115,41 @@ export function createPlatform(opts: { connection?: boolean; backup?: Record<str
   const registryPassword = fs.readFileSync(env.registryPasswordFile, "utf8").trim();
   const secrets: Record<string, unknown> = {};
   for (const s of SITES) secrets[s] = { registryPassword, env: { API_TOKEN: `token-of-${s}` } };
-  const sshKey = opts.connection ? fs.readFileSync(env.sshKeyFile, "utf8") : undefined;
-  const live = new LiveHost();
-  const program = (p: Platform) => () => buildHostProgram(
-    { host: p.host, backup, sites: p.sites },
-    {
-      sshPrivateKey: sshKey === undefined ? undefined : pulumi.secret(sshKey),
-      backupKey: pulumi.secret("e2e-backup-key-kept-off-the-host"),
-      secrets: pulumi.secret(secrets) as unknown as pulumi.Output<Record<string, unknown>>,
-    },
-  );
+  const programSecrets = {
+    sshPrivateKey: opts.connection ? fs.readFileSync(env.sshKeyFile, "utf8") : undefined,
+    backupKey: "e2e-backup-key-kept-off-the-host",
+    secrets,
+  };
+  const sites = SITES.map((s) => siteConfig(s));
+  const stack = await HostProgramStack.create(name, { host, backup, sites }, programSecrets);
   const platform: Platform = {
-    env, live, host, sites: SITES.map((s) => siteConfig(s)),
-    setSites(sites) { platform.sites = sites; },
-    up: (o = {}) => live.up(program(platform), o),
-    preview: () => live.preview(program(platform)),
-    destroy: () => live.destroy(),
+    env, stack, host, sites,
+    async setSites(next) {
+      platform.sites = next;
+      await stack.setConfig({ host: platform.host, backup, sites: next }, programSecrets);
+    },
+    async setHost(next) {
+      platform.host = next;
+      await stack.setConfig({ host: next, backup, sites: platform.sites }, programSecrets);
+    },
+    async up() {
+      const run = await stack.up();
+      await assertNoChanges(platform, "after pulumi up");
+      return run;
+    },
+    preview: async () => (await stack.preview()).steps,
+    destroy: () => stack.destroy(),
+    stderrOf: async (resourceName) => String((await stack.resourceOutputs(resourceName))?.stderr ?? ""),
   };
   return platform;
+}
+
+/** `pulumi preview` must report no changes. */
+export async function assertNoChanges(platform: Platform, when: string): Promise<void> {
+  const preview = await platform.stack.preview();
+  if (preview.steps.length > 0) {
+    throw new Error(`${when}, pulumi preview still reports changes:\n${preview.steps.join("\n")}\n--- preview output\n${preview.output}`);
+  }
 }
 
 export interface HttpAnswer {
@@ -132,10 +160,10 @@ export interface HttpAnswer {
 }
 
 /** One HTTPS request to the proxy for `hostName`, verified against pebble's issuing root. */
-export function httpsGet(hostName: string, urlPath: string, ca: string, opts: { method?: string } = {}): Promise<HttpAnswer> {
+export function httpsGet(hostName: string, urlPath: string, ca: string, opts: { method?: string; port?: number } = {}): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const req = https.request({
-      host: "127.0.0.1", port: HTTPS_PORT, path: urlPath, method: opts.method ?? "GET", servername: hostName,
+      host: "127.0.0.1", port: opts.port ?? HTTPS_PORT, path: urlPath, method: opts.method ?? "GET", servername: hostName,
       headers: { host: hostName }, ca, timeout: 5000, agent: false,
     }, (res) => {
       let body = "";
@@ -181,13 +209,12 @@ export function hostNamesOf(sites: readonly string[]): string[] {
  * site's names (`certificate ready: NAME`, printed by the step's bounded
  * wait); otherwise fails with what the steps printed and the proxy's log.
  */
-export function assertCertificatesReady(platform: Platform, sites: readonly string[]): void {
+export async function assertCertificatesReady(platform: Platform, sites: readonly string[]): Promise<void> {
   const problems: string[] = [];
   for (const site of sites) {
-    const route = platform.live.done.find((d) => d.name === `${site}-route`);
-    const stderr = String(route?.state.stderr ?? "");
+    const stderr = await platform.stderrOf(`${site}-route`);
     const missing = hostNamesOf([site]).filter((name) => !stderr.split("\n").includes(`certificate ready: ${name}`));
-    if (!route) problems.push(`${site}-route was not applied`);
+    if (stderr === "") problems.push(`${site}-route has not run`);
     else if (missing.length > 0) problems.push(`${site}-route reported no certificate for ${missing.join(", ")}:\n${stderr}`);
   }
   if (problems.length > 0) throw new Error(`${problems.join("\n")}\n${hostDiagnostics(platform.env.stateDir)}`);
@@ -208,7 +235,7 @@ export async function eventually<T>(fn: () => Promise<T>, tries = 60, delayMs = 
 }
 
 /**
- * A bounded load loop in another process (the executor blocks this one):
+ * A bounded load loop in another process, so the engine's run and the load do not share an event loop:
  * about 20 requests/s to `hostName` until `stop()` or at most 1200 requests.
  */
 export function startLoad(hostName: string, ca: string): { stop: () => Promise<{ ok: number; failed: string[] }> } {

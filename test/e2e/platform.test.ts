@@ -1,12 +1,13 @@
 /**
  * The host program with three sites on this machine: HTTPS through the proxy
  * with pebble's certificates, isolation, idempotence, a zero-downtime image
- * update, and destroy. Resources are applied by the live executor
- * (test/support/live-host.ts): the engine cannot be built here.
+ * update, and destroy, all through the real Pulumi engine; every `up` is
+ * followed by a preview that must report no changes (platform.up()).
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { renderProxyFileScript } from "../../components/render/proxy-config";
+import { timelineOf } from "../support/engine";
 import { runBash, sh } from "../support/run";
 import {
   Platform, SITES, STAGING, createPlatform, disposePlatform, printDiagnostics, assertCertificatesReady, httpGet, httpsGet, pebbleRoots, rootSql, siteConfig, siteDomains, startLoad,
@@ -18,17 +19,18 @@ describe("the platform on this machine (three sites)", function () {
   let roots = "";
 
   before(async () => {
-    platform = createPlatform();
+    platform = await createPlatform("platform");
     await platform.up();
     roots = pebbleRoots(platform.env);
-    assertCertificatesReady(platform, SITES);
+    await assertCertificatesReady(platform, SITES);
   });
 
   afterEach(function () { printDiagnostics(this.currentTest, platform?.env); });
   after(() => disposePlatform(platform));
 
-  it("registers the ACME account of a new proxy from one route step, with one name first", () => {
-    const firstAccount = SITES.filter((site) => /^first site on this proxy: /m.test(String(platform.live.done.find((d) => d.name === `${site}-route`)?.state.stderr)));
+  it("registers the ACME account of a new proxy from one route step, with one name first", async () => {
+    const stderrs = await Promise.all(SITES.map((site) => platform.stderrOf(`${site}-route`)));
+    const firstAccount = SITES.filter((_, i) => /^first site on this proxy: /m.test(stderrs[i]));
     assert.equal(firstAccount.length, 1, `exactly one route step registers the ACME account: ${firstAccount.join(",")}`);
   });
 
@@ -107,37 +109,50 @@ except Exception as e:
 
   it("changes nothing on a second up", async () => {
     assert.deepEqual(await platform.preview(), []);
-    await platform.up();
-    assert.deepEqual(platform.live.changes, []);
+    const second = await platform.up();
+    const changed = Object.entries(second.result.summary.resourceChanges ?? {}).filter(([op]) => op !== "same");
+    assert.deepEqual(changed, [], second.output);
   });
 
-  it("replaces only the updated site's container when its image changes (preview)", async () => {
-    platform.setSites([siteConfig("alpha", "v2"), siteConfig("beta"), siteConfig("gamma")]);
+  it("plans a new container beside the updated site's old one, deleted last, and touches no other site (preview)", async () => {
+    await platform.setSites([siteConfig("alpha", "v2"), siteConfig("beta"), siteConfig("gamma")]);
     const steps = await platform.preview();
-    assert.ok(steps.includes("replace docker:index/container:Container::alpha-container"), steps.join("\n"));
+    // Not a replacement: the docker provider deletes a container before replacing it (fixed names).
+    assert.equal(steps.filter((s) => /^create docker:index\/container:Container::alpha-container-[0-9a-f]{10}$/.test(s)).length, 1, steps.join("\n"));
+    assert.equal(steps.filter((s) => /^delete docker:index\/container:Container::alpha-container-[0-9a-f]{10}$/.test(s)).length, 1, steps.join("\n"));
+    assert.deepEqual(steps.filter((s) => /Container::/.test(s) && !/^(create|delete) /.test(s)), [], "no container is replaced in place");
     for (const step of steps) assert.match(step, /::alpha-/, `only alpha changes: ${step}`);
   });
 
   it("updates with zero failed requests under load, and the new version answers afterwards", async () => {
     const load = startLoad("alpha.test", roots);
     await new Promise((r) => setTimeout(r, 2000));
+    let timeline = "";
     try {
-      await platform.up();
+      timeline = timelineOf((await platform.up()).events);
     } finally {
       await new Promise((r) => setTimeout(r, 2000));
     }
     const result = await load.stop();
-    assert.deepEqual(result.failed, [], `${result.failed.length} failed of ${result.ok + result.failed.length}`);
+    assert.deepEqual(result.failed, [], `${result.failed.length} failed of ${result.ok + result.failed.length}; the engine's steps:\n${timeline}`);
     assert.ok(result.ok > 20, `the load ran (${result.ok} requests)`);
+    // The route step waited for the requests on the old container before Pulumi removed it.
+    assert.match(await platform.stderrOf("alpha-route"), /^drained: no request left on the old upstream\(s\) sp-alpha-[0-9a-f]+:8080 $/m);
     const after = await httpsGet("alpha.test", "/", roots);
     assert.match(after.body, /site-app version v2/);
     assert.equal(sh(`docker ps -a --filter label=simple-paas.site=alpha --format '{{.Names}}' | wc -l`).trim(), "1", "the old container is gone");
   });
 
-  it("destroy takes final backups and removes containers and databases, keeping the repositories", () => {
-    platform.destroy();
+  it("destroy takes final backups, then removes containers, network, databases, users and data (deleteDataOnDestroy), keeping the repositories", async () => {
+    await platform.destroy();
     assert.equal(sh(`docker ps -a --filter label=simple-paas.site --format '{{.Names}}'`).trim(), "");
-    assert.equal(rootSql("SHOW DATABASES LIKE 'alpha'").trim(), "");
+    assert.equal(sh(`docker ps -a --filter name=simple-paas-proxy --format '{{.Names}}'`).trim(), "");
+    assert.equal(sh(`docker network ls --filter name=^simple-paas$ --format '{{.Name}}'`).trim(), "");
+    for (const site of SITES) {
+      assert.equal(rootSql(`SHOW DATABASES LIKE '${site}'`).trim(), "", `database ${site} dropped`);
+      assert.equal(rootSql(`SELECT COUNT(*) FROM mysql.user WHERE User = '${site}'`).trim(), "0", `user ${site} dropped`);
+      assert.ok(!fs.existsSync(`/sites/${site}/data`), `data dir of ${site} deleted`);
+    }
     const snapshots = sh(`RESTIC_PASSWORD_FILE=/etc/simple-paas/sites/alpha/backup/restic_pass restic -r /var/backups/simple-paas/alpha snapshots --json --tag kind=final`);
     assert.ok(JSON.parse(snapshots).length >= 1, "a final snapshot exists");
   });

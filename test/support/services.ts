@@ -19,6 +19,8 @@ export interface TestEnv {
   registryUser: string;
   /** File holding the registry password (for `docker login --password-stdin`). */
   registryPasswordFile: string;
+  /** Registry without a login (`127.0.0.1:5001`), like Docker Hub: `${publicRegistry}/caddy:2.6` is the proxy image. */
+  publicRegistry: string;
   /** `https://127.0.0.1:14000/dir`; containers use `https://<network gateway>:${pebblePort}/dir`. */
   pebbleDirectoryUrl: string;
   /** CA of pebble's listener certificate (Caddy's `acme_ca_root`). */
@@ -127,6 +129,7 @@ export function readTestEnv(stateDir: string = testStateDir()): TestEnv {
     registry: need("REGISTRY"),
     registryUser: need("REGISTRY_USER"),
     registryPasswordFile: need("REGISTRY_PASSWORD_FILE"),
+    publicRegistry: need("PUBLIC_REGISTRY"),
     pebbleDirectoryUrl: need("PEBBLE_DIRECTORY_URL"),
     pebbleCaCert: need("PEBBLE_CA_CERT"),
     pebbleManagementUrl: need("PEBBLE_MANAGEMENT_URL"),

@@ -1,0 +1,127 @@
+/**
+ * The README's quick start, through the real engine: `npm run up -- --yes`
+ * (scripts/local-up.sh) brings up the `local` stack (this machine is the
+ * host, the demo site), a preview then reports no changes, `npm run down`
+ * followed by `npm run up` brings the demo site's rows and files back from
+ * its backup, and a last `npm run down` leaves no container, network,
+ * database or database user behind. The repository's tree stays clean.
+ */
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { spawnSync } from "node:child_process";
+import { sh } from "../support/run";
+import { ensureServices } from "../support/services";
+import { ensureToolchain } from "../support/engine";
+import { HttpAnswer, eventually, hostDiagnostics, rootSql } from "./platform-fixture";
+import * as https from "node:https";
+
+const REPO = path.resolve(__dirname, "..", "..");
+
+/** `npm run up|down|preview` as a user runs it, without a terminal; throws with its output when it fails. */
+function npmRun(home: string, args: string[]): string {
+  const r = spawnSync("npm", ["run", "--silent", ...args], {
+    cwd: REPO, encoding: "utf8", timeout: 20 * 60_000, maxBuffer: 64 * 1024 * 1024,
+    stdio: ["ignore", "pipe", "pipe"],
+    // The toolchain's bin dir stays off the PATH: the script must find or build the engine itself.
+    env: { ...process.env, SIMPLE_PAAS_HOME: home },
+  });
+  const out = `${r.stdout}${r.stderr}`;
+  if (r.status !== 0) throw new Error(`npm run ${args.join(" ")} failed (${r.status ?? r.signal}):\n${out}\n${hostDiagnostics()}`);
+  return out;
+}
+
+/** One request to the demo site on the proxy's loopback port; Caddy's internal CA signs it. */
+function demoGet(urlPath: string, method = "GET"): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = https.request({
+      host: "127.0.0.1", port: 8443, path: urlPath, method, servername: "demo.localhost", headers: { host: "demo.localhost" },
+      rejectUnauthorized: false, timeout: 5000, agent: false,
+    }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c) => { body += c; });
+      res.on("end", () => {
+        const issuer = (res.socket as import("node:tls").TLSSocket).getPeerCertificate?.()?.issuer?.CN;
+        resolve({ status: res.statusCode ?? 0, body, headers: res.headers, certIssuer: Array.isArray(issuer) ? issuer.join(",") : issuer });
+      });
+    });
+    req.on("timeout", () => req.destroy(new Error("timeout")));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+const ok = (p: Promise<HttpAnswer>) => p.then((r) => { if (r.status !== 200) throw new Error(`${r.status}: ${r.body}`); return r; });
+
+function leftovers(): string[] {
+  const found: string[] = [];
+  if (sh("docker ps -aq --filter label=simple-paas.site=demo").trim()) found.push("the demo container");
+  if (sh("docker ps -aq --filter name=^simple-paas-proxy$").trim()) found.push("the proxy container");
+  if (sh("docker network ls -q --filter name=^simple-paas$").trim()) found.push("the simple-paas network");
+  if (rootSql("SHOW DATABASES LIKE 'demo'").trim()) found.push("the demo database");
+  if (rootSql("SELECT COUNT(*) FROM mysql.user WHERE User IN ('demo', 'simple_paas_admin')").trim() !== "0") found.push("a database user");
+  return found;
+}
+
+describe("the local stack from the README (npm run up / down)", function () {
+  this.timeout(60 * 60_000);
+  let home = "";
+  let gitStatus = "";
+
+  before(() => {
+    ensureServices();
+    ensureToolchain();
+    home = fs.mkdtempSync(path.join(os.tmpdir(), "sp-local-home-"));
+    // A demo repository from an earlier run was made with another backup key.
+    sh("rm -rf /var/backups/simple-paas/demo /sites/demo /etc/simple-paas/sites/demo");
+    gitStatus = sh("git status --porcelain", { env: { ...process.env, GIT_DIR: path.join(REPO, ".git"), GIT_WORK_TREE: REPO } });
+  });
+
+  after(() => {
+    try {
+      if (leftovers().length > 0) npmRun(home, ["down", "--", "--yes"]);
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses to change anything without a terminal unless given --yes, and says how", () => {
+    const r = spawnSync("npm", ["run", "--silent", "up"], { cwd: REPO, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, SIMPLE_PAAS_HOME: home } });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /no terminal to ask on: run `npm run up -- --yes`/);
+    assert.equal(fs.existsSync(path.join(home, "state")), false, "nothing was created");
+  });
+
+  it("npm run up serves the demo site over HTTPS, prints its URL, and a preview then shows no changes", async () => {
+    const out = npmRun(home, ["up", "--", "--yes"]);
+    assert.match(out, /^ {2}demo: https:\/\/demo\.localhost:8443$/m, "ends with the site's URL");
+    const page = await eventually(() => ok(demoGet("/")), 60, 1000);
+    assert.match(page.body, /site-app version v1/);
+    assert.match(page.certIssuer ?? "", /Caddy Local Authority/);
+    const preview = npmRun(home, ["preview", "--", "--expect-no-changes"]);
+    assert.doesNotMatch(preview, /error/i, preview);
+    assert.ok(fs.existsSync(path.join(home, "backup-key")) && fs.existsSync(path.join(home, "passphrase")), "key and passphrase kept beside the state");
+    assert.equal(sh("git status --porcelain", { env: { ...process.env, GIT_DIR: path.join(REPO, ".git"), GIT_WORK_TREE: REPO } }), gitStatus,
+      "the repository's tree is as it was");
+  });
+
+  it("npm run down, then npm run up, brings the demo site's rows and files back from its backup", async () => {
+    assert.equal((await ok(demoGet("/db?note=kept-through-destroy", "POST"))).status, 200);
+    fs.writeFileSync("/sites/demo/data/public/kept.txt", "kept\n");
+    const down = npmRun(home, ["down", "--", "--yes"]);
+    assert.match(down, /destroyed; the sites' backups stay/);
+    assert.deepEqual(leftovers(), [], "down leaves nothing but the backups");
+    assert.equal(fs.existsSync("/sites/demo/data"), false, "the demo data dir went with it (deleteDataOnDestroy)");
+    npmRun(home, ["up", "--", "--yes"]);
+    const rows = await eventually(() => ok(demoGet("/db")), 60, 1000);
+    assert.match(rows.body, /kept-through-destroy/);
+    assert.equal((await ok(demoGet("/file/kept.txt"))).body, "kept\n");
+  });
+
+  it("a last npm run down leaves no container, network, database or user behind", () => {
+    npmRun(home, ["down", "--", "--yes"]);
+    assert.deepEqual(leftovers(), []);
+  });
+});
