@@ -287,8 +287,11 @@ export class HostBootstrap extends pulumi.ComponentResource {
 function writeLocalSshKey(name: string, connection: HostConnection, generation: string, parent: pulumi.Resource): command.local.Command {
   const file = localSshKeyFile(connection);
   return new command.local.Command(name, {
-    create: `set -eu; umask 077; f="${file}"; mkdir -p "$(dirname "$f")"; cat >"$f"; rm -f "\${f%.key}.known_hosts"; printf '%s\\n' "$f"`,
-    delete: `f="${file}"; rm -f "$f" "\${f%.key}.known_hosts"`,
+    // known_hosts starts afresh only for a new generation, not when the key is rotated.
+    create: `set -eu; umask 077; f="${file}"; mkdir -p "$(dirname "$f")"; cat >"$f"; ` +
+      `if [ "$(cat "\${f%.key}.generation" 2>/dev/null || true)" != '${generation}' ]; then rm -f "\${f%.key}.known_hosts"; echo '${generation}' >"\${f%.key}.generation"; fi; ` +
+      `printf '%s\\n' "$f"`,
+    delete: `f="${file}"; rm -f "$f" "\${f%.key}.known_hosts" "\${f%.key}.generation"`,
     stdin: pulumi.secret(pulumi.output(connection.privateKey).apply((k) => (k.endsWith("\n") ? k : `${k}\n`))),
     triggers: [generation],
     addPreviousOutputInEnv: false,

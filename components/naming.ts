@@ -49,6 +49,14 @@ export function siteBackupConfigDir(paths: Pick<HostPaths, "configDir">, site: s
   return `${siteConfigDir(paths, site)}/backup`;
 }
 
+/**
+ * Written by a site's final backup when it has taken one; the removal that
+ * deletes the site's data (deleteDataOnDestroy) requires it, and uses it up.
+ */
+export function finalBackupDoneFile(paths: Pick<HostPaths, "configDir">, site: string): string {
+  return `${siteBackupConfigDir(paths, site)}/final-backup-done`;
+}
+
 export function siteRouteFile(paths: Pick<HostPaths, "configDir">, site: string): string {
   return `${paths.configDir}/proxy/sites/${site}.caddy`;
 }

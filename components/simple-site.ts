@@ -5,7 +5,7 @@ import type { HostBootstrap } from "./host-bootstrap";
 import { HostCommand, HostTarget, runOnHost } from "./host-command";
 import { checkSecretNotEmpty, simpleSiteSchema } from "./input-schemas";
 import {
-  SITE_LABEL, siteContainerName, siteContainerResourceName, siteCronFile, siteCronLog, siteDataDir, siteDbName, siteLinuxUser, siteRouteFile, siteSecretsDir,
+  SITE_LABEL, finalBackupDoneFile, siteContainerName, siteContainerResourceName, siteCronFile, siteCronLog, siteDataDir, siteDbName, siteLinuxUser, siteRouteFile, siteSecretsDir,
   proxyLockFile,
 } from "./naming";
 import { renderSiteCronFile } from "./render/cron-file";
@@ -47,7 +47,10 @@ export interface SimpleSiteArgs {
   runAs?: string;
   /** Also mount the data dir's `public` at this path (it is always at /shared/public). @example "/var/www/html/sites/default/files" */
   publicMountPath?: string;
-  /** Protect the database and data dir from deletion by Pulumi. @default false */
+  /**
+   * Protect the database step (the database, and with deleteDataOnDestroy the
+   * data dir) from deletion by Pulumi: destroying the site then fails. @default false
+   */
   protect?: boolean;
   /**
    * When the site is destroyed, after its final backup, also drop its
@@ -132,7 +135,8 @@ export class SimpleSite extends pulumi.ComponentResource {
         stdin: pulumi.secret(pulumi.all([dbPassword, hashSalt, secretEnv]).apply(([db, salt, secrets]) =>
           JSON.stringify({ dbPassword: db, hashSalt: salt, secretEnv: secrets }))),
         deleteScript: renderSiteTeardownScript(setupInput),
-      }, { parent, dependsOn: host.ready, protect: args.protect });
+      // Not protected: a new host generation replaces it (its teardown keeps the data dir anyway).
+      }, { parent, dependsOn: host.ready });
     }
 
     /**
@@ -148,7 +152,8 @@ export class SimpleSite extends pulumi.ComponentResource {
         scriptName: `simple-paas-site-database-${site}`,
         stdin: pulumi.secret(pulumi.interpolate`${dbPassword}\n`),
         deleteScript: renderSiteDatabaseRemovalScript({
-          ...dbInput, deleteData: args.deleteDataOnDestroy ? { dataDir: setupInput.dataDir } : undefined,
+          ...dbInput,
+          deleteData: args.deleteDataOnDestroy ? { dataDir: setupInput.dataDir, finalBackupDone: finalBackupDoneFile(settings.paths, site) } : undefined,
         }),
         onNewGeneration: "update",
       }, { parent, dependsOn: [setup], protect: args.protect });
@@ -193,7 +198,8 @@ export class SimpleSite extends pulumi.ComponentResource {
       const logOpts = { "max-size": settings.dockerLogs.maxSize, "max-file": String(settings.dockerLogs.maxFiles) };
       // Everything that makes docker replace the container goes into its name.
       const containerName = pulumi.all([image.imageId, user]).apply(([imageId, u]) =>
-        siteContainerName(site, { image: args.image, imageId, user: u, env, volumes, health, limits, logOpts, port, generation: settings.generation }));
+        // layout: names differ from those of the releases that replaced containers in place.
+        siteContainerName(site, { layout: 2, image: args.image, imageId, user: u, env, volumes, health, limits, logOpts, port, generation: settings.generation }));
       const restoreStep = parent.backup?.restore ? [parent.backup.restore] : [];
       const resourceName = siteContainerResourceName(name, {
         image: args.image, runAs: args.runAs ?? "www-data", env, volumes, health, limits, logOpts, port, generation: settings.generation,

@@ -4,7 +4,7 @@ import * as random from "@pulumi/random";
 import type { HostBootstrap } from "./host-bootstrap";
 import { HostCommand, HostTarget, runOnHost } from "./host-command";
 import { checkCredentials, siteBackupOptionsSchema } from "./input-schemas";
-import { defaultRepository, siteBackupConfigDir, siteConfigDir, siteCronLog } from "./naming";
+import { defaultRepository, finalBackupDoneFile, siteBackupConfigDir, siteConfigDir, siteCronLog } from "./naming";
 import { hostGenerationFile } from "./render/host-setup";
 import { BackupSettings, renderBackupConfigScript } from "./render/backup-config";
 import { renderSiteCronFile } from "./render/cron-file";
@@ -142,6 +142,7 @@ export class SiteBackup extends pulumi.ComponentResource {
         deleteScript: renderFinalBackupScript({
           spPath, site, siteEnvFile: `${siteConfigDir(host.settings.paths, site)}/site.env`,
           generation: host.settings.generation, generationFile: hostGenerationFile(host.settings.paths.configDir),
+          doneFile: finalBackupDoneFile(host.settings.paths, site),
         }),
       }, { parent, dependsOn: [config, ...siteResources] });
     }
@@ -157,9 +158,13 @@ export class SiteBackup extends pulumi.ComponentResource {
  * back nothing). Anywhere else a failed backup fails the destroy, so
  * nothing is lost silently.
  */
-export function renderFinalBackupScript(opts: { spPath: string; site: string; siteEnvFile: string; generation: string; generationFile: string }): string {
+export function renderFinalBackupScript(opts: {
+  spPath: string; site: string; siteEnvFile: string; generation: string; generationFile: string; doneFile: string;
+}): string {
   return [
     scriptHeader("final backup before a site is destroyed"),
+    // Only a final backup taken now lets the removal that follows delete the site's data.
+    `rm -f ${shellQuote(opts.doneFile)}`,
     `if [ ! -x ${shellQuote(opts.spPath)} ] || [ ! -f ${shellQuote(opts.siteEnvFile)} ]; then`,
     `  echo ${shellQuote(`site ${opts.site} is not set up on this host (new or wiped): no final backup to take`)} >&2`,
     "  exit 0",
@@ -169,6 +174,7 @@ export function renderFinalBackupScript(opts: { spPath: string; site: string; si
     "  exit 0",
     "fi",
     shellCommand([opts.spPath, "backup", opts.site, "--final"]),
+    `date -u +%Y-%m-%dT%H:%M:%SZ >${shellQuote(opts.doneFile)}`,
     "",
   ].join("\n");
 }

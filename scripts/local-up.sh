@@ -41,6 +41,14 @@ if [ "$action" != preview ] && [ "$yes" = 0 ] && ! { [ -t 0 ] && [ -t 1 ]; }; th
   die "no terminal to ask on: run \`npm run $action -- --yes\` to $action the local stack without a confirmation"
 fi
 
+if [ "$action" = up ] && [ "$yes" = 0 ]; then
+  printf '%s\n' "This builds the Pulumi engine if there is no pulumi (cached in ~/.cache/simple-paas), installs Debian's" \
+    "docker.io and the other packages of scripts/test-env/install-packages.sh, starts dockerd, builds the local" \
+    "stack's two images, then runs pulumi up (which shows its plan and asks again)." >&2
+  read -r -p "Go on? [y/N] " answer
+  case "$answer" in y | Y | yes) ;; *) die "nothing changed" ;; esac
+fi
+
 if command -v pulumi >/dev/null 2>&1; then
   log "using $(command -v pulumi) ($(pulumi version 2>/dev/null || echo 'unknown version'))"
 else
@@ -53,10 +61,10 @@ fi
 export PULUMI_SKIP_UPDATE_CHECK=true
 
 if [ "$action" = up ]; then
-  log "installing and starting docker, MariaDB and cron; building the local stack's images (demo site, Caddy)"
+  log "installing packages, starting docker, building the local stack's images (demo site, Caddy)"
   bash "$repo/scripts/test-env/install-packages.sh"
-  bash "$repo/scripts/test-env/start-services.sh" >&2
-  bash "$repo/scripts/test-env/build-images.sh" >&2
+  bash "$repo/scripts/test-env/start-services.sh" --docker-only >&2
+  bash "$repo/scripts/test-env/build-images.sh" --no-push >&2
 fi
 
 umask 077

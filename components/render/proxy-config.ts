@@ -174,37 +174,40 @@ export const DRAIN_SECONDS = 30;
 
 /**
  * Shell lines run after a reload that moved a site to another upstream (a
- * new container): Pulumi removes the old container as soon as the step
- * ends, so wait until the proxy has no request left on the upstreams the
- * previous file named and the new one does not. A request the old routes
- * accepted an instant before the reload reaches its upstream a moment later,
- * hence the first second; the rest is read from Caddy's admin API
- * (`/reverse_proxy/upstreams`, in the proxy's network namespace, since the
- * proxy image need not have an HTTP client). Never fails the step.
+ * new container): Pulumi removes the old container once the update's other
+ * steps are done, so wait until no connection is open to it any more. A
+ * request the old routes accepted an instant before the reload reaches its
+ * upstream a moment later, hence the first second; after that, the old
+ * container's own established connections on its port are counted (`ss` in
+ * its network namespace: Caddy 2.6+ returns from a reload before the old
+ * routes' requests end, and its admin API forgets their upstream at once).
+ * Bounded by DRAIN_SECONDS; never fails the step.
  */
 function drainLines(): string[] {
   const upstreams = (file: string) =>
     `sed -n 's/^[[:space:]]*reverse_proxy[[:space:]]\\{1,\\}\\([^[:space:]{]\\{1,\\}\\).*/\\1/p' "${file}" | sort -u`;
-  const busyFilter = '($gone | split("\\n")) as $g | [.[] | select(.address as $a | $g | index([$a])) | .num_requests] | add // 0';
   return [
     'if [ -n "$previous" ]; then',
     `  gone_upstreams=$(comm -23 <(${upstreams("$previous")}) <(${upstreams("$target")}))`,
     '  if [ -n "$gone_upstreams" ]; then',
-    '    gone_list=$(tr "\\n" " " <<<"$gone_upstreams")',
     "    sleep 1",
-    `    proxy_pid=$(docker container inspect -f '{{.State.Pid}}' "$proxy")`,
     `    drain_deadline=$(( $(date +%s) + ${DRAIN_SECONDS} ))`,
-    "    while :; do",
-    '      busy=$(nsenter --net="/proc/$proxy_pid/ns/net" curl -fsS --max-time 5 http://127.0.0.1:2019/reverse_proxy/upstreams 2>/dev/null |',
-    `        jq --arg gone "$gone_upstreams" ${shellQuote(busyFilter)} 2>/dev/null) || busy=unknown`,
-    '      if [ "$busy" = 0 ]; then echo "drained: no request left on the old upstream(s) $gone_list" >&2; break; fi',
-    `      if [ "$busy" = unknown ]; then echo "cannot read the proxy's upstreams; waited 1s for requests on the old upstream" >&2; break; fi`,
-    '      if [ "$(date +%s)" -ge "$drain_deadline" ]; then',
-    `        echo "$busy request(s) still on the old upstream after ${DRAIN_SECONDS}s; going on" >&2`,
-    "        break",
-    "      fi",
-    "      sleep 0.5",
-    "    done",
+    "    while read -r upstream; do",
+    '      old_container=${upstream%:*}',
+    '      old_port=${upstream##*:}',
+    `      old_pid=$(docker container inspect -f '{{.State.Pid}}' "$old_container" 2>/dev/null || echo 0)`,
+    '      if [ "${old_pid:-0}" = 0 ]; then echo "old upstream $upstream: no running container" >&2; continue; fi',
+    "      while :; do",
+    '        open=$(nsenter --net="/proc/$old_pid/ns/net" ss -Htn state established "( sport = :$old_port )" 2>/dev/null | wc -l) || open=unknown',
+    '        if [ "$open" = 0 ]; then echo "drained: no connection left to the old upstream $upstream" >&2; break; fi',
+    '        if [ "$open" = unknown ]; then echo "cannot count the connections to $upstream; waited 1s" >&2; break; fi',
+    '        if [ "$(date +%s)" -ge "$drain_deadline" ]; then',
+    `          echo "$open connection(s) still open to the old upstream $upstream after ${DRAIN_SECONDS}s; going on" >&2`,
+    "          break",
+    "        fi",
+    "        sleep 0.5",
+    "      done",
+    '    done <<<"$gone_upstreams"',
     "  fi",
     "fi",
   ];

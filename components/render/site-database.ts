@@ -32,8 +32,12 @@ export interface SiteDatabaseInput {
 }
 
 export interface SiteDatabaseRemovalInput extends Omit<SiteDatabaseInput, "generation"> {
-  /** Also drop the database and delete the data dir (SimpleSiteArgs.deleteDataOnDestroy). */
-  deleteData?: { dataDir: string };
+  /**
+   * Also drop the database and delete the data dir (SimpleSiteArgs.deleteDataOnDestroy),
+   * but only when `finalBackupDone` exists: the site's final backup writes it
+   * once it has its snapshot (it skips a host of another generation).
+   */
+  deleteData?: { dataDir: string; finalBackupDone: string };
 }
 
 function checkInput(input: Omit<SiteDatabaseInput, "generation">): void {
@@ -114,6 +118,13 @@ existed=$(sp_admin_sql -e ${shellQuote(`SELECT COUNT(*) FROM mysql.user WHERE Us
   printf '%s\\n' "ALTER USER $SP_DB_ACCOUNT IDENTIFIED BY $(sp_sql_quote "$password");"
   printf '%s\\n' "GRANT ALL PRIVILEGES ON \\\`$SP_DB_NAME\\\`.* TO $SP_DB_ACCOUNT;"
 } | sp_admin_sql
+# The same user on another sites network (ADDRESS/NETMASK, the form simple-paas
+# makes; an operator's own accounts stay) keeps no access: one account per site.
+sp_admin_sql -e ${shellQuote(`SELECT QUOTE(Host) FROM mysql.user WHERE User = ${sqlString(input.dbUser)} AND Host <> ${sqlString(input.userHostPattern)} AND Host LIKE '%/%'`)} |
+  while IFS= read -r stale_host; do
+    sp_admin_sql -e "DROP USER ${sqlString(input.dbUser)}@$stale_host"
+    sp_changed "user ${input.dbUser}@$stale_host: dropped (the site's user is $SP_DB_ACCOUNT now)"
+  done
 if [ "$existed" = 0 ]; then
   sp_changed "user $SP_DB_ACCOUNT: created, with all privileges on $SP_DB_NAME only"
 else
@@ -132,13 +143,22 @@ sp_finish
  */
 export function renderSiteDatabaseRemovalScript(input: SiteDatabaseRemovalInput): string {
   checkInput(input);
-  if (input.deleteData) requireAbsolutePath("deleteData.dataDir", input.deleteData.dataDir);
-  const dropData = input.deleteData === undefined ? `sp_log "database $SP_DB_NAME: kept"` : `sp_admin_sql -e "DROP DATABASE IF EXISTS \\\`$SP_DB_NAME\\\`"
-sp_changed "database $SP_DB_NAME: dropped (deleteDataOnDestroy)"
-readonly SP_DATA_DIR=${shellQuote(input.deleteData.dataDir)}
-if [ -e "$SP_DATA_DIR" ]; then
-  rm -rf --one-file-system -- "$SP_DATA_DIR"
-  sp_changed "$SP_DATA_DIR: deleted (deleteDataOnDestroy)"
+  if (input.deleteData) {
+    requireAbsolutePath("deleteData.dataDir", input.deleteData.dataDir);
+    requireAbsolutePath("deleteData.finalBackupDone", input.deleteData.finalBackupDone);
+  }
+  const dropData = input.deleteData === undefined ? `sp_log "database $SP_DB_NAME: kept"` : `readonly SP_DATA_DIR=${shellQuote(input.deleteData.dataDir)}
+readonly SP_FINAL_DONE=${shellQuote(input.deleteData.finalBackupDone)}
+if [ ! -f "$SP_FINAL_DONE" ]; then
+  sp_log "no final backup was taken now (new or wiped host, or another generation): database $SP_DB_NAME and $SP_DATA_DIR kept"
+else
+  sp_admin_sql -e "DROP DATABASE IF EXISTS \\\`$SP_DB_NAME\\\`"
+  sp_changed "database $SP_DB_NAME: dropped after the final backup (deleteDataOnDestroy)"
+  if [ -e "$SP_DATA_DIR" ]; then
+    rm -rf --one-file-system -- "$SP_DATA_DIR"
+    sp_changed "$SP_DATA_DIR: deleted after the final backup (deleteDataOnDestroy)"
+  fi
+  rm -f -- "$SP_FINAL_DONE"
 fi`;
   return `${scriptPrelude(`simple-paas site database removal: ${input.site}`, `site-database-removal ${input.site}`)}
 ${adminClient(input)}

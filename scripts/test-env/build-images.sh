@@ -47,10 +47,13 @@ readonly LOG_TAG="build-images"
 
 force=""
 refresh_rootfs=""
+push="yes"
 for arg in "$@"; do
   case "${arg}" in
     --force) force="yes" ;;
     --refresh-rootfs) force="yes"; refresh_rootfs="yes" ;;
+    # The local images only (scripts/local-up.sh): no registry, no env file needed.
+    --no-push) push="" ;;
     -h | --help) usage; exit 0 ;;
     *) die "unknown argument '${arg}' (use --force, --refresh-rootfs)" ;;
   esac
@@ -63,16 +66,18 @@ need_commands docker debootstrap tar curl flock sha256sum
 timeout 10 docker info >/dev/null 2>&1 || die "docker does not answer: run scripts/test-env/start-services.sh first"
 
 env_file="${STATE_DIR}/env"
-[[ -f "${env_file}" ]] || die "${env_file} missing: run scripts/test-env/start-services.sh first"
 REGISTRY=""
 PUBLIC_REGISTRY=""
 REGISTRY_USER=""
 REGISTRY_PASSWORD_FILE=""
-# shellcheck source=/dev/null
-. "${env_file}"
-[[ -n "${REGISTRY}" && -n "${REGISTRY_USER}" && -r "${REGISTRY_PASSWORD_FILE}" ]] \
-  || die "${env_file} lacks REGISTRY/REGISTRY_USER/REGISTRY_PASSWORD_FILE"
-[[ -n "${PUBLIC_REGISTRY}" ]] || die "${env_file} lacks PUBLIC_REGISTRY: run scripts/test-env/start-services.sh again"
+if [[ -n "${push}" ]]; then
+  [[ -f "${env_file}" ]] || die "${env_file} missing: run scripts/test-env/start-services.sh first"
+  # shellcheck source=/dev/null
+  . "${env_file}"
+  [[ -n "${REGISTRY}" && -n "${REGISTRY_USER}" && -r "${REGISTRY_PASSWORD_FILE}" ]] \
+    || die "${env_file} lacks REGISTRY/REGISTRY_USER/REGISTRY_PASSWORD_FILE"
+  [[ -n "${PUBLIC_REGISTRY}" ]] || die "${env_file} lacks PUBLIC_REGISTRY: run scripts/test-env/start-services.sh again"
+fi
 
 readonly CACHE_DIR="${STATE_DIR}/images"
 install -d -m 0755 "${CACHE_DIR}"
@@ -296,11 +301,14 @@ build_minbase
 build_site_app v1
 build_site_app v2
 build_caddy
-push_site_app
-push_caddy
+images=("${IMG_BUSYBOX}" "${IMG_MINBASE}" "${IMG_SITE_APP}:v1" "${IMG_SITE_APP}:v2" "${IMG_CADDY}")
+if [[ -n "${push}" ]]; then
+  push_site_app
+  push_caddy
+  images+=("${REGISTRY}/site-app:v1" "${REGISTRY}/site-app:v2" "${PUBLIC_REGISTRY}/caddy:2.6")
+fi
 
 log "done in $((SECONDS - started))s; built: ${built[*]:-nothing}"
-for image in "${IMG_BUSYBOX}" "${IMG_MINBASE}" "${IMG_SITE_APP}:v1" "${IMG_SITE_APP}:v2" "${IMG_CADDY}" \
-  "${REGISTRY}/site-app:v1" "${REGISTRY}/site-app:v2" "${PUBLIC_REGISTRY}/caddy:2.6"; do
+for image in "${images[@]}"; do
   printf '%-40s %s\n' "${image}" "$(docker image ls --format '{{.Size}}' "${image}")"
 done

@@ -11,6 +11,9 @@
 # and answering is left alone. One status line per service on stdout;
 # progress and errors on stderr. Stop with stop-services.sh.
 #
+# `--docker-only` starts dockerd alone and writes no env file (what
+# scripts/local-up.sh needs to build the local stack's images).
+#
 # Environment:
 #   SP_TEST_STATE_DIR          state dir (default /var/lib/simple-paas-test)
 #   SP_TEST_PEBBLE_EXTRA_IPS   extra IP SANs of pebble's listener certificate,
@@ -515,6 +518,7 @@ EOF
 # --------------------------------------------------------------------------
 
 start_docker
+if [[ "${1:-}" == --docker-only ]]; then exit 0; fi
 start_mariadb
 start_cron
 start_registry

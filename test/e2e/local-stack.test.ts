@@ -124,4 +124,23 @@ describe("the local stack from the README (npm run up / down)", function () {
     npmRun(home, ["down", "--", "--yes"]);
     assert.deepEqual(leftovers(), []);
   });
+
+  it("an up whose backup key does not open the demo's repository stops at its restore, naming the repository and what to do", async () => {
+    const rightKey = fs.readFileSync(path.join(home, "backup-key"), "utf8");
+    fs.writeFileSync(path.join(home, "backup-key"), "not the key the repository was made with\n");
+    const started = Date.now();
+    assert.throws(() => npmRun(home, ["up", "--", "--yes"]), (err: Error) => {
+      assert.match(err.message, /the restic repository \/var\/backups\/simple-paas\/demo exists but \S+restic_pass does not open it: it was made with another password\. Set the key it was made with \(simple-paas:backupKey/);
+      return true;
+    });
+    console.log(`      the up with the wrong key failed after ${((Date.now() - started) / 1000).toFixed(0)} s (packages and host steps included)`);
+    assert.equal(sh("docker ps -aq --filter label=simple-paas.site=demo").trim(), "", "no container started over an unrestored site");
+    // What the message says to do: the right key back, up again.
+    fs.writeFileSync(path.join(home, "backup-key"), rightKey);
+    npmRun(home, ["up", "--", "--yes"]);
+    const rows = await eventually(() => ok(demoGet("/db")), 60, 1000);
+    assert.match(rows.body, /kept-through-destroy/);
+    npmRun(home, ["down", "--", "--yes"]);
+    assert.deepEqual(leftovers(), []);
+  });
 });

@@ -137,7 +137,7 @@ except Exception as e:
     assert.deepEqual(result.failed, [], `${result.failed.length} failed of ${result.ok + result.failed.length}; the engine's steps:\n${timeline}`);
     assert.ok(result.ok > 20, `the load ran (${result.ok} requests)`);
     // The route step waited for the requests on the old container before Pulumi removed it.
-    assert.match(await platform.stderrOf("alpha-route"), /^drained: no request left on the old upstream\(s\) sp-alpha-[0-9a-f]+:8080 $/m);
+    assert.match(await platform.stderrOf("alpha-route"), /^drained: no connection left to the old upstream sp-alpha-[0-9a-f]+:8080$/m);
     const after = await httpsGet("alpha.test", "/", roots);
     assert.match(after.body, /site-app version v2/);
     assert.equal(sh(`docker ps -a --filter label=simple-paas.site=alpha --format '{{.Names}}' | wc -l`).trim(), "1", "the old container is gone");

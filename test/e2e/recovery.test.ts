@@ -143,6 +143,8 @@ describe("backups, restores and disaster recovery", function () {
     for (const site of SITES) sp(`backup ${site}`);
     const expected = Object.fromEntries(SITES.map((s) => [s, { files: treeHash(`/sites/${s}/data`), rows: rootSql(`SELECT note FROM ${s}.visits ORDER BY id`) }]));
     const floor = rawRestoreSeconds();
+    const finalSnapshots = (s: string) => resticSnapshots(s).filter((snap) => snap.tags?.includes("kind=final")).length;
+    const finalsBefore = SITES.map(finalSnapshots);
     // The wipe: containers, images, the network, the proxy's volume, site databases and users, the
     // admin account, /sites, /etc/simple-paas, cron files, sp. The repositories survive.
     sh(`docker rm -f $(docker ps -aq --filter label=simple-paas.site) simple-paas-proxy; docker network rm simple-paas; docker volume rm simple-paas-proxy-data`);
@@ -159,6 +161,7 @@ describe("backups, restores and disaster recovery", function () {
     }
     const recovered = (Date.now() - gone) / 1000;
     report("wiped host", recovered, floor);
+    assert.deepEqual(SITES.map(finalSnapshots), finalsBefore, "no final backup of the empty new sites was taken (it would have become the latest)");
     for (const site of SITES) {
       assert.equal(treeHash(`/sites/${site}/data`), expected[site].files);
       assert.equal(rootSql(`SELECT note FROM ${site}.visits ORDER BY id`), expected[site].rows);

@@ -274,6 +274,19 @@ describe("site setup scripts (real users, files and MariaDB)", function () {
     }
   });
 
+  it("the database step drops the site's user on an older sites network, and no one else's", () => {
+    adminSql(f, `CREATE USER '${a.input.dbUser}'@'10.9.0.0/255.255.0.0' IDENTIFIED BY 'x'; CREATE USER '${a.input.dbUser}'@'localhost' IDENTIFIED BY 'y';`);
+    try {
+      const r = createDatabase(a);
+      assertOk(r, "database step");
+      assert.match(r.stderr, /user sp_it_it_a@'10\.9\.0\.0\/255\.255\.0\.0': dropped/);
+      assert.equal(adminSql(f, `SELECT Host FROM mysql.user WHERE User = '${a.input.dbUser}' ORDER BY Host`), `${subnetPattern}\nlocalhost\n`,
+        "the operator's own account (not ADDRESS/NETMASK) stays");
+    } finally {
+      adminSql(f, `DROP USER IF EXISTS '${a.input.dbUser}'@'localhost'; DROP USER IF EXISTS '${a.input.dbUser}'@'10.9.0.0/255.255.0.0';`);
+    }
+  });
+
   it("the database removal drops the user and keeps the database; with deleteData it drops both and the data dir", () => {
     const down = runBash(renderSiteDatabaseRemovalScript(dbInput(b)));
     assertOk(down, "removal");
@@ -286,8 +299,19 @@ describe("site setup scripts (real users, files and MariaDB)", function () {
     const scratch = path.join(f.root, "scratch-data");
     fs.mkdirSync(path.join(scratch, "public"), { recursive: true });
     fs.writeFileSync(path.join(scratch, "public", "f.txt"), "x");
-    const gone = runBash(renderSiteDatabaseRemovalScript({ ...dbInput(b), deleteData: { dataDir: scratch } }));
+    const finalBackupDone = path.join(f.root, "final-backup-done");
+    const deleteData = { dataDir: scratch, finalBackupDone };
+    // No final backup taken (another generation, or none armed): nothing is deleted.
+    const kept = runBash(renderSiteDatabaseRemovalScript({ ...dbInput(b), deleteData }));
+    assertOk(kept, "removal with deleteData but no final backup");
+    assert.match(kept.stderr, /no final backup was taken now .*: database sp_it_it_b and .*scratch-data kept/);
+    assert.ok(fs.existsSync(path.join(scratch, "public", "f.txt")), "data kept without a final backup");
+    assert.equal(adminSql(f, `SELECT v FROM ${b.input.dbName}.t`), "it-b\n", "rows kept without a final backup");
+    assertOk(createDatabase(b), "database step again");
+    fs.writeFileSync(finalBackupDone, "2026-11-30T00:00:00Z\n");
+    const gone = runBash(renderSiteDatabaseRemovalScript({ ...dbInput(b), deleteData }));
     assertOk(gone, "removal with deleteData");
+    assert.ok(!fs.existsSync(finalBackupDone), "the final backup's mark is used up");
     assert.equal(adminSql(f, `SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '${b.input.dbName}'`), "0\n");
     assert.ok(!fs.existsSync(scratch), "data dir deleted");
     assertOk(createDatabase(b), "database step after deleteData");

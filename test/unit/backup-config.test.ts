@@ -75,15 +75,19 @@ describe("final backup script", () => {
     const siteEnv = path.join(dir, "site.env");
     const generationFile = path.join(dir, "host-generation");
     fs.writeFileSync(generationFile, "7\n");
-    const script = renderFinalBackupScript({ spPath: fakeSp, site: "blog", siteEnvFile: siteEnv, generation: "7", generationFile });
+    const doneFile = path.join(dir, "final-backup-done");
+    fs.writeFileSync(doneFile, "left from an earlier destroy\n");
+    const script = renderFinalBackupScript({ spPath: fakeSp, site: "blog", siteEnvFile: siteEnv, generation: "7", generationFile, doneFile });
     assertShellcheckClean(script, "final backup script");
     const skipped = runBash(script);
     assert.equal(skipped.status, 0);
     assert.match(skipped.stderr, /not set up on this host/);
+    assert.equal(fs.existsSync(doneFile), false, "a skipped final backup leaves no mark (the data must then stay)");
     assert.equal(fs.existsSync(path.join(dir, "called")), false);
     fs.writeFileSync(siteEnv, "SP_SITE='blog'\n");
     assert.equal(runBash(script).status, 0);
     assert.equal(fs.readFileSync(path.join(dir, "called"), "utf8"), "backup blog --final\n");
+    assert.match(fs.readFileSync(doneFile, "utf8"), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n$/, "a final backup taken leaves its mark");
     // The host was rebuilt as generation 8: the site there is new and empty, its snapshot would be the latest.
     fs.rmSync(path.join(dir, "called"));
     fs.writeFileSync(generationFile, "8\n");
@@ -91,9 +95,11 @@ describe("final backup script", () => {
     assert.equal(otherGeneration.status, 0);
     assert.match(otherGeneration.stderr, /this host is not generation 7 any more \(new or wiped\): no final backup of blog to take/);
     assert.equal(fs.existsSync(path.join(dir, "called")), false);
+    assert.equal(fs.existsSync(doneFile), false, "no mark from a host of another generation");
     fs.writeFileSync(generationFile, "7\n");
     fs.writeFileSync(fakeSp, "#!/bin/sh\nexit 3\n", { mode: 0o755 });
     assert.equal(runBash(script).status, 3, "a failed final backup fails the destroy");
+    assert.equal(fs.existsSync(doneFile), false, "and leaves no mark");
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });

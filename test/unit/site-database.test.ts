@@ -13,7 +13,7 @@ describe("site database scripts (rendering)", () => {
   it("are shellcheck clean: the step, its removal and the removal that deletes the data", () => {
     assertShellcheckClean(renderSiteDatabaseScript(dbInput()), "site database");
     assertShellcheckClean(renderSiteDatabaseRemovalScript(dbInput()), "site database removal");
-    assertShellcheckClean(renderSiteDatabaseRemovalScript({ ...dbInput(), deleteData: { dataDir: "/sites/blog/data" } }), "site database removal with data");
+    assertShellcheckClean(renderSiteDatabaseRemovalScript({ ...dbInput(), deleteData: { dataDir: "/sites/blog/data", finalBackupDone: "/etc/simple-paas/sites/blog/backup/final-backup-done" } }), "site database removal with data");
   });
 
   it("carry the host generation in the step's text, and nothing secret", () => {
@@ -33,6 +33,6 @@ describe("site database scripts (rendering)", () => {
       [{ generation: "1\n2" }, /generation/],
     ];
     for (const [overrides, expected] of cases) assert.throws(() => renderSiteDatabaseScript(dbInput(overrides)), expected);
-    assert.throws(() => renderSiteDatabaseRemovalScript({ ...dbInput(), deleteData: { dataDir: "data" } }), /deleteData\.dataDir/);
+    assert.throws(() => renderSiteDatabaseRemovalScript({ ...dbInput(), deleteData: { dataDir: "data", finalBackupDone: "/x" } }), /deleteData\.dataDir/);
   });
 });
