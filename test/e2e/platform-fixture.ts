@@ -160,11 +160,11 @@ export interface HttpAnswer {
 }
 
 /** One HTTPS request to the proxy for `hostName`, verified against pebble's issuing root. */
-export function httpsGet(hostName: string, urlPath: string, ca: string, opts: { method?: string; port?: number } = {}): Promise<HttpAnswer> {
+export function httpsGet(hostName: string, urlPath: string, ca: string, opts: { method?: string; port?: number; timeoutMs?: number } = {}): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const req = https.request({
       host: "127.0.0.1", port: opts.port ?? HTTPS_PORT, path: urlPath, method: opts.method ?? "GET", servername: hostName,
-      headers: { host: hostName }, ca, timeout: 5000, agent: false,
+      headers: { host: hostName }, ca, timeout: opts.timeoutMs ?? 5000, agent: false,
     }, (res) => {
       let body = "";
       res.setEncoding("utf8");

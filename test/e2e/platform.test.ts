@@ -126,6 +126,8 @@ except Exception as e:
 
   it("updates with zero failed requests under load, and the new version answers afterwards", async () => {
     const load = startLoad("alpha.test", roots);
+    // A 20 s request on the old version, in flight when the proxy moves to the new one.
+    const slow = httpsGet("alpha.test", "/slow?seconds=20", roots, { timeoutMs: 60_000 });
     await new Promise((r) => setTimeout(r, 2000));
     let timeline = "";
     try {
@@ -136,6 +138,9 @@ except Exception as e:
     const result = await load.stop();
     assert.deepEqual(result.failed, [], `${result.failed.length} failed of ${result.ok + result.failed.length}; the engine's steps:\n${timeline}`);
     assert.ok(result.ok > 20, `the load ran (${result.ok} requests)`);
+    const slowAnswer = await slow;
+    assert.equal(slowAnswer.status, 200, `the long request on the old container finished: ${slowAnswer.body}`);
+    assert.equal(slowAnswer.body, "slow done by version v1\n");
     // The route step waited for the requests on the old container before Pulumi removed it.
     assert.match(await platform.stderrOf("alpha-route"), /^drained: no connection left to the old upstream sp-alpha-[0-9a-f]+:8080$/m);
     const after = await httpsGet("alpha.test", "/", roots);
