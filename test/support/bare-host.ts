@@ -11,7 +11,7 @@
  */
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
-import { parseEnvFile } from "./services";
+import { envFacts, parseEnvFile } from "./services";
 
 export interface BareHost {
   /** `127.0.0.1` */
@@ -72,16 +72,7 @@ function run(args: string[], timeoutMs: number): string {
  */
 export function startBareHost(): BareHost {
   const vars = parseEnvFile(run(["start"], 15 * 60_000));
-  const need = (name: string): string => {
-    const v = vars[name];
-    if (v === undefined || v === "") throw new Error(`bare-host.sh start printed no ${name}`);
-    return v;
-  };
-  const port = (name: string): number => {
-    const n = Number(need(name));
-    if (!Number.isInteger(n) || n <= 0 || n > 65535) throw new Error(`bare-host.sh start: ${name} is not a port`);
-    return n;
-  };
+  const { need, port } = envFacts(vars, (name) => `bare-host.sh start printed no ${name}`);
   return {
     sshHost: need("BARE_HOST_SSH_HOST"),
     sshPort: port("BARE_HOST_SSH_PORT"),

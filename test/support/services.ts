@@ -110,20 +110,29 @@ export function parseEnvFile(text: string): Record<string, string> {
   return out;
 }
 
-/** Reads the env file start-services.sh wrote (without starting anything). */
-export function readTestEnv(stateDir: string = testStateDir()): TestEnv {
-  const file = path.join(stateDir, "env");
-  const vars = parseEnvFile(fs.readFileSync(file, "utf8"));
+/**
+ * Readers of required values from parsed env lines: `need` (non-empty) and
+ * `port`; `missing(name)` says what is wrong where, for the error.
+ */
+export function envFacts(vars: Record<string, string>, missing: (name: string) => string) {
   const need = (name: string): string => {
     const v = vars[name];
-    if (v === undefined || v === "") throw new Error(`${file} lacks ${name}; re-run scripts/test-env/start-services.sh`);
+    if (v === undefined || v === "") throw new Error(missing(name));
     return v;
   };
   const port = (name: string): number => {
     const n = Number(need(name));
-    if (!Number.isInteger(n) || n <= 0 || n > 65535) throw new Error(`${file}: ${name} is not a port`);
+    if (!Number.isInteger(n) || n <= 0 || n > 65535) throw new Error(`${name} is not a port: ${vars[name]}`);
     return n;
   };
+  return { need, port };
+}
+
+/** Reads the env file start-services.sh wrote (without starting anything). */
+export function readTestEnv(stateDir: string = testStateDir()): TestEnv {
+  const file = path.join(stateDir, "env");
+  const vars = parseEnvFile(fs.readFileSync(file, "utf8"));
+  const { need, port } = envFacts(vars, (name) => `${file} lacks ${name}; re-run scripts/test-env/start-services.sh`);
   return {
     stateDir: need("SP_TEST_STATE_DIR"),
     registry: need("REGISTRY"),
