@@ -42,6 +42,7 @@ describe("a bare new host: installed over SSH from nothing, then rebuilt from it
       return [
         "--- bare host: docker ps -a", onHost("docker ps -a --format '{{.Names}} {{.Status}}' 2>&1 || true"),
         "--- bare host: proxy log", onHost("docker logs --tail 60 simple-paas-proxy 2>&1 || true"),
+        "--- bare host: its sshd's log", spawnSync("docker", ["logs", "--tail", "60", bare.container], { encoding: "utf8" }).stderr,
         hostDiagnostics(env.stateDir),
       ].join("\n");
     } catch (e) {
