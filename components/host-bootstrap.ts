@@ -129,7 +129,7 @@ export class HostBootstrap extends pulumi.ComponentResource {
 
     // A remote host: its key as a file for docker's ssh, and a check that the host answers at all.
     const sshKey = connection === undefined ? undefined : writeLocalSshKey(`${name}-ssh-key`, connection, settings.generation, parent);
-    const reachable = connection === undefined || sshKey === undefined ? undefined : checkReachable(connection, sshKey);
+    const reachable = connection && sshKey && checkReachable(connection, sshKey);
     const packages = installPackages();
     this.dockerEndpoint = dockerEndpoint();
     this.docker = new docker.Provider(`${name}-docker`, this.dockerEndpoint, { parent });
@@ -165,12 +165,11 @@ export class HostBootstrap extends pulumi.ComponentResource {
     }
 
     function dockerEndpoint(): { host: string; sshOpts?: pulumi.Output<string[]> } {
-      if (connection === undefined) return { host: "unix:///var/run/docker.sock" };
-      // The key file's path is an output of the step that writes it, so the provider waits for it.
-      const keyFile = sshKey!;
+      if (connection === undefined || sshKey === undefined) return { host: "unix:///var/run/docker.sock" };
       return {
         host: `ssh://${connection.user ?? "root"}@${connection.host}:${connection.port ?? 22}`,
-        sshOpts: keyFile.stdout.apply((path) => [
+        // The key file's path is an output of the step that writes it, so the provider waits for it.
+        sshOpts: sshKey.stdout.apply((path) => [
           "-i", path.trim(), "-o", `UserKnownHostsFile=${path.trim().replace(/\.key$/, ".known_hosts")}`,
           "-o", "StrictHostKeyChecking=accept-new", "-o", "BatchMode=yes",
         ]),
@@ -287,11 +286,10 @@ export class HostBootstrap extends pulumi.ComponentResource {
 function writeLocalSshKey(name: string, connection: HostConnection, generation: string, parent: pulumi.Resource): command.local.Command {
   const file = localSshKeyFile(connection);
   return new command.local.Command(name, {
-    // known_hosts starts afresh only for a new generation, not when the key is rotated.
-    create: `set -eu; umask 077; f="${file}"; mkdir -p "$(dirname "$f")"; cat >"$f"; ` +
-      `if [ "$(cat "\${f%.key}.generation" 2>/dev/null || true)" != '${generation}' ]; then rm -f "\${f%.key}.known_hosts"; echo '${generation}' >"\${f%.key}.generation"; fi; ` +
-      `printf '%s\\n' "$f"`,
-    delete: `f="${file}"; rm -f "$f" "\${f%.key}.known_hosts" "\${f%.key}.generation"`,
+    // A new generation replaces this step, delete first: known_hosts goes with
+    // it, while a rotated key (an update) keeps the host's known key.
+    create: `set -eu; umask 077; f="${file}"; mkdir -p "$(dirname "$f")"; cat >"$f"; printf '%s\\n' "$f"`,
+    delete: `f="${file}"; rm -f "$f" "\${f%.key}.known_hosts"`,
     stdin: pulumi.secret(pulumi.output(connection.privateKey).apply((k) => (k.endsWith("\n") ? k : `${k}\n`))),
     triggers: [generation],
     addPreviousOutputInEnv: false,

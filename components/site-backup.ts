@@ -5,10 +5,9 @@ import type { HostBootstrap } from "./host-bootstrap";
 import { HostCommand, HostTarget, runOnHost } from "./host-command";
 import { checkCredentials, siteBackupOptionsSchema } from "./input-schemas";
 import { defaultRepository, finalBackupDoneFile, siteBackupConfigDir, siteConfigDir, siteCronLog } from "./naming";
-import { hostGenerationFile } from "./render/host-setup";
 import { BackupSettings, renderBackupConfigScript } from "./render/backup-config";
 import { renderSiteCronFile } from "./render/cron-file";
-import { renderInstallFileScript } from "./render/host-setup";
+import { hostGenerationFile, renderInstallFileScript } from "./render/host-setup";
 import { scriptHeader, shellCommand, shellQuote } from "./render/shell";
 import { parseOrThrow, siteName } from "./validation";
 

@@ -112,6 +112,17 @@ sp_write_file() {
  * `--background` also closes our stdio in the daemon: a command resource
  * (or a test) waiting for the script's output would otherwise hang.
  */
+/**
+ * \`sp_sql_quote VALUE\`: a SQL string literal of VALUE (the scripts reset
+ * sql_mode, so backslashes are escapes), for values that only the host
+ * knows, such as a password read from stdin.
+ */
+export const SQL_QUOTE_FUNCTION = `sp_sql_quote() {
+  local v=\${1//\\\\/\\\\\\\\}
+  v=\${v//\\'/\\'\\'}
+  printf "'%s'" "$v"
+}`;
+
 export function serviceFunctions(): string {
   return `
 sp_is_systemd() { [ "$(cat /proc/1/comm 2>/dev/null || true)" = systemd ]; }

@@ -5,7 +5,7 @@
  */
 import { posix } from "node:path";
 import { renderEnvFile, shellQuote } from "./shell";
-import { scriptPrelude, serviceFunctions, writeKnownFile } from "./host-script-lib";
+import { scriptPrelude, serviceFunctions, SQL_QUOTE_FUNCTION, writeKnownFile } from "./host-script-lib";
 import { checkHostSetupInput, type HostSetupInput } from "./host-setup-input";
 
 export const MARIADB_SERVER_CNF = "/etc/mysql/mariadb.conf.d/60-simple-paas.cnf";
@@ -129,11 +129,7 @@ else
 fi
 
 # SQL string literal; sql_mode is reset below so backslashes are escapes.
-sp_sql_quote() {
-  local v=\${1//\\\\/\\\\\\\\}
-  v=\${v//\\'/\\'\\'}
-  printf "'%s'" "$v"
-}
+${SQL_QUOTE_FUNCTION}
 admin_sql() {
   local user pw host
   user=$(sp_sql_quote "$SP_ADMIN_USER")

@@ -9,7 +9,7 @@
  */
 import { posix } from "node:path";
 import { generationComment, shellQuote } from "./shell";
-import { requireAbsolutePath, requireMatch, scriptPrelude } from "./host-script-lib";
+import { requireAbsolutePath, requireMatch, scriptPrelude, SQL_QUOTE_FUNCTION } from "./host-script-lib";
 
 /** A site database's character set and collation: 4-byte UTF-8, what current CMSs expect. */
 export const SITE_DB_CHARSET = "utf8mb4";
@@ -92,11 +92,7 @@ IFS= read -r password || true
 [ -f "$SP_ADMIN_CNF" ] || sp_die "$SP_ADMIN_CNF is missing: the host's services step has not run on this host"
 sp_admin_login
 
-sp_sql_quote() {
-  local v=\${1//\\\\/\\\\\\\\}
-  v=\${v//\\'/\\'\\'}
-  printf "'%s'" "$v"
-}
+${SQL_QUOTE_FUNCTION}
 
 schema=$(sp_admin_sql -e "SELECT CONCAT_WS(' ', DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '$SP_DB_NAME'")
 if [ -z "$schema" ]; then

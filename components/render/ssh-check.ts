@@ -35,7 +35,7 @@ if ! out=$(timeout 30 ssh -i "$key" -p "$SP_PORT" -o BatchMode=yes -o ConnectTim
   -o IdentitiesOnly=yes -o UserKnownHostsFile="$known" -o StrictHostKeyChecking=accept-new \\
   -- "$SP_USER@$SP_HOST" true 2>&1); then
   echo "cannot reach the host $SP_HOST over SSH (port $SP_PORT, user $SP_USER): \${out:-ssh timed out}" >&2
-  echo "check that the host is up and reachable from this machine, that simple-paas:host.connection names its address and port, and that the key in simple-paas:sshPrivateKey is authorized for $SP_USER; a host rebuilt at the same address (new host key) needs a new simple-paas:host.generation" >&2
+  echo "check that the host is up and reachable from this machine, that simple-paas:host.connection names its address and port, and that the key in simple-paas:sshPrivateKey is authorized for $SP_USER; a host rebuilt at the same address (new host key) needs a new simple-paas:host.generation (or remove $known)" >&2
   exit 1
 fi
 echo "host $SP_HOST answers over SSH (port $SP_PORT, user $SP_USER)" >&2
