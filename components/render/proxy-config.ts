@@ -76,6 +76,10 @@ export function renderSiteRoutes(input: SiteRoutesInput, proxy: Pick<ProxyConfig
     "\t\tlb_try_interval 250ms",
     "\t\ttransport http {",
     `\t\t\tread_timeout ${caddyToken(proxy.upstreamTimeout)}`,
+    // Idle connections to the site close soon (Caddy's default keeps them 2
+    // minutes), so when a route moves to a new container the old one's open
+    // connections are the requests still running, which the route step waits for.
+    `\t\t\tkeepalive ${UPSTREAM_KEEPALIVE}`,
     "\t\t}",
     "\t}",
     "}",
@@ -168,6 +172,9 @@ function awaitCertificatesLines(names: string[]): string[] {
     "done",
   ];
 }
+
+/** How long the proxy keeps an idle connection to a site's container. */
+export const UPSTREAM_KEEPALIVE = "2s";
 
 /** How long a route step waits at most for requests still on a replaced upstream (then the old container may go). */
 export const DRAIN_SECONDS = 30;

@@ -42,6 +42,7 @@ describe("reverse proxy config", () => {
     assert.match(routes, /^blog\.example\.com, blog\.staging\.example\.com \{$/m);
     assert.match(routes, /reverse_proxy sp-blog-0123456789:8080 \{/);
     assert.match(routes, /read_timeout 300s/);
+    assert.match(routes, /^\t\t\tkeepalive 2s$/m, "idle upstream connections close soon, so the drain counts only running requests");
     assert.throws(() => renderSiteRoutes({ site: "x", hostNames: [], upstream: "a:1" }, proxy), /no host names/);
   });
 
