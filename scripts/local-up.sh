@@ -33,6 +33,12 @@ case "$action" in
   up | down | preview) ;;
   *) die "usage: bash scripts/local-up.sh up|down|preview [--yes] [pulumi flags...]" ;;
 esac
+# preview and down need a stack that `up` made: on a machine where nothing
+# was set up they say so and change nothing (no engine build, no files).
+if [ "$action" != up ] && [ -z "${PULUMI_BACKEND_URL:-}" ] \
+  && ! compgen -G "$state_home/state/.pulumi/stacks/*/local.json" >/dev/null; then
+  die "the local stack was never set up on this machine (no state in $state_home/state): run \`npm run up\` first; nothing changed"
+fi
 yes=0
 for arg in "$@"; do
   if [ "$arg" = "--yes" ] || [ "$arg" = "-y" ]; then yes=1; fi
@@ -48,6 +54,10 @@ if [ "$action" = up ] && [ "$yes" = 0 ]; then
   read -r -p "Go on? [y/N] " answer
   case "$answer" in y | Y | yes) ;; *) die "nothing changed" ;; esac
 fi
+
+# A fresh clone has no node_modules: the program and the toolchain's version
+# pins need them.
+bash "$repo/scripts/ensure-node-modules.sh"
 
 if command -v pulumi >/dev/null 2>&1; then
   log "using $(command -v pulumi) ($(pulumi version 2>/dev/null || echo 'unknown version'))"
@@ -113,7 +123,11 @@ ln -sfn "$repo/node_modules" "$project/node_modules"
 } >"$project/Pulumi.local.yaml"
 
 cd "$project"
-pulumi stack select local --create --non-interactive >&2
+if [ "$action" = up ]; then
+  pulumi stack select local --create --non-interactive >&2
+else
+  pulumi stack select local --non-interactive >&2
+fi
 salt="$(sed -n 's/^encryptionsalt: //p' Pulumi.local.yaml)"
 [ -n "$salt" ] || die "pulumi wrote no encryptionsalt into $project/Pulumi.local.yaml"
 printf '%s\n' "$salt" >"$state_home/encryptionsalt"

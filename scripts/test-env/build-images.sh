@@ -195,7 +195,6 @@ build_site_app() {
     --build-arg "BASE_IMAGE=${IMG_MINBASE}" --build-arg "VERSION=${version}" \
     --label "${INPUTS_LABEL}=${inputs}" \
     -t "${image}" "${SITE_APP_DIR}" >&2
-  docker tag "${image}" "${REGISTRY}/site-app:${version}"
   drop_replaced "${old_id}"
   built+=("${image}")
 }
