@@ -48,9 +48,9 @@ if [ "$action" != preview ] && [ "$yes" = 0 ] && ! { [ -t 0 ] && [ -t 1 ]; }; th
 fi
 
 if [ "$action" = up ] && [ "$yes" = 0 ]; then
-  printf '%s\n' "This builds the Pulumi engine if there is no pulumi (cached in ~/.cache/simple-paas), installs Debian's" \
-    "docker.io and the other packages of scripts/test-env/install-packages.sh, starts dockerd, builds the local" \
-    "stack's two images, then runs pulumi up (which shows its plan and asks again)." >&2
+  printf '%s\n' "This installs the npm packages if they are missing, builds the Pulumi engine if there is no pulumi" \
+    "(cached in ~/.cache/simple-paas), installs Debian's docker.io and debootstrap, starts dockerd, builds the" \
+    "local stack's images (simple-paas-local/*), then runs pulumi up (which shows its plan and asks again)." >&2
   read -r -p "Go on? [y/N] " answer
   case "$answer" in y | Y | yes) ;; *) die "nothing changed" ;; esac
 fi
@@ -71,10 +71,12 @@ fi
 export PULUMI_SKIP_UPDATE_CHECK=true
 
 if [ "$action" = up ]; then
-  log "installing packages, starting docker, building the local stack's images (demo site, Caddy)"
-  bash "$repo/scripts/test-env/install-packages.sh"
-  bash "$repo/scripts/test-env/start-services.sh" --docker-only >&2
-  bash "$repo/scripts/test-env/build-images.sh" --no-push >&2
+  log "installing docker and debootstrap, starting docker, building the local stack's images (demo site, Caddy)"
+  bash "$repo/scripts/test-env/install-packages.sh" --local-stack
+  # Their state (dockerd's log, the debootstrap cache) lives with the local
+  # stack's, never in the test services' /var/lib/simple-paas-test.
+  SP_TEST_STATE_DIR="$state_home/images" bash "$repo/scripts/test-env/start-services.sh" --docker-only >&2
+  SP_TEST_STATE_DIR="$state_home/images" bash "$repo/scripts/test-env/build-images.sh" --local >&2
 fi
 
 umask 077

@@ -17,9 +17,12 @@
 # when the registry already holds the same manifest. The debootstrap result
 # is cached as a tarball in the state dir.
 #
-# Usage: build-images.sh [--force] [--refresh-rootfs]
+# Usage: build-images.sh [--force] [--refresh-rootfs] [--local]
 #   --force           rebuild every image (the cached rootfs tarball is reused)
 #   --refresh-rootfs  also run debootstrap again
+#   --local           the local stack's images instead (scripts/local-up.sh):
+#                     simple-paas-local/{minbase:bookworm,site-app:v1,caddy:2.6},
+#                     nothing pushed, no test registry or env file needed
 # Environment:
 #   SP_TEST_STATE_DIR     state dir (default /var/lib/simple-paas-test)
 #   SP_TEST_DEBIAN_MIRROR mirror for debootstrap (default http://deb.debian.org/debian)
@@ -31,10 +34,16 @@ readonly SUITE="bookworm"
 readonly MINBASE_INCLUDE="python3,python3-pymysql,caddy,curl,ca-certificates"
 readonly RECIPE="1" # bump to force every image to be rebuilt
 
-readonly IMG_BUSYBOX="simple-paas-test/busybox:1"
-readonly IMG_MINBASE="simple-paas-test/minbase:bookworm"
-readonly IMG_SITE_APP="simple-paas-test/site-app"
-readonly IMG_CADDY="simple-paas-test/caddy:2.6"
+# --local: the local stack's own images (scripts/local-up.sh), apart from
+# the tests' so that neither removes or replaces the other's.
+prefix="simple-paas-test"
+for arg in "$@"; do
+  if [[ "${arg}" == --local ]]; then prefix="simple-paas-local"; fi
+done
+readonly IMG_BUSYBOX="${prefix}/busybox:1"
+readonly IMG_MINBASE="${prefix}/minbase:bookworm"
+readonly IMG_SITE_APP="${prefix}/site-app"
+readonly IMG_CADDY="${prefix}/caddy:2.6"
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 readonly SCRIPT_DIR
@@ -48,14 +57,16 @@ readonly LOG_TAG="build-images"
 force=""
 refresh_rootfs=""
 push="yes"
+local_stack=""
 for arg in "$@"; do
   case "${arg}" in
     --force) force="yes" ;;
     --refresh-rootfs) force="yes"; refresh_rootfs="yes" ;;
-    # The local images only (scripts/local-up.sh): no registry, no env file needed.
-    --no-push) push="" ;;
+    # The local stack's images (scripts/local-up.sh): minbase, site-app:v1 and
+    # caddy under simple-paas-local/, no registry, no env file of the tests.
+    --local) push=""; local_stack="yes" ;;
     -h | --help) usage; exit 0 ;;
-    *) die "unknown argument '${arg}' (use --force, --refresh-rootfs)" ;;
+    *) die "unknown argument '${arg}' (use --force, --refresh-rootfs, --local)" ;;
   esac
 done
 
@@ -295,12 +306,19 @@ push_caddy() {
 
 # --------------------------------------------------------------------------
 
-build_busybox
-build_minbase
-build_site_app v1
-build_site_app v2
-build_caddy
-images=("${IMG_BUSYBOX}" "${IMG_MINBASE}" "${IMG_SITE_APP}:v1" "${IMG_SITE_APP}:v2" "${IMG_CADDY}")
+if [[ -n "${local_stack}" ]]; then
+  build_minbase
+  build_site_app v1
+  build_caddy
+  images=("${IMG_MINBASE}" "${IMG_SITE_APP}:v1" "${IMG_CADDY}")
+else
+  build_busybox
+  build_minbase
+  build_site_app v1
+  build_site_app v2
+  build_caddy
+  images=("${IMG_BUSYBOX}" "${IMG_MINBASE}" "${IMG_SITE_APP}:v1" "${IMG_SITE_APP}:v2" "${IMG_CADDY}")
+fi
 if [[ -n "${push}" ]]; then
   push_site_app
   push_caddy

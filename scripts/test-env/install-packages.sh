@@ -40,6 +40,14 @@ readonly PACKAGES=(
   util-linux
 )
 
+# `--local-stack`: only what scripts/local-up.sh needs before `pulumi up`
+# (docker to build the local images, debootstrap for their base); the
+# host's own packages come from HostBootstrap's packages step.
+readonly LOCAL_STACK_PACKAGES=(
+  docker.io cgroupfs-mount iptables debootstrap debian-archive-keyring gpgv
+  ca-certificates curl util-linux
+)
+
 readonly LOG_TAG="install-packages"
 # shellcheck source=scripts/test-env/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -49,8 +57,15 @@ if [[ "$(id -u)" != "0" ]]; then
 fi
 command -v dpkg-query >/dev/null 2>&1 || die "dpkg-query not found: this script needs Debian"
 
+wanted=("${PACKAGES[@]}")
+case "${1:-}" in
+  --local-stack) wanted=("${LOCAL_STACK_PACKAGES[@]}") ;;
+  "") ;;
+  *) die "unknown argument '$1' (use --local-stack or nothing)" ;;
+esac
+
 missing=()
-for pkg in "${PACKAGES[@]}"; do
+for pkg in "${wanted[@]}"; do
   status="$(dpkg-query -W -f='${db:Status-Status}' "${pkg}" 2>/dev/null || true)"
   if [[ "${status}" != "installed" ]]; then
     missing+=("${pkg}")
@@ -58,7 +73,7 @@ for pkg in "${PACKAGES[@]}"; do
 done
 
 if [[ "${#missing[@]}" -eq 0 ]]; then
-  log "all ${#PACKAGES[@]} packages already installed"
+  log "all ${#wanted[@]} packages already installed"
   exit 0
 fi
 
@@ -85,10 +100,10 @@ apt_opts=(-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
 log "apt-get update"
 apt-get "${apt_opts[@]}" update
 log "apt-get install ${missing[*]}"
-apt-get "${apt_opts[@]}" install -y --no-install-recommends "${PACKAGES[@]}"
+apt-get "${apt_opts[@]}" install -y --no-install-recommends "${wanted[@]}"
 
 still_missing=()
-for pkg in "${PACKAGES[@]}"; do
+for pkg in "${wanted[@]}"; do
   status="$(dpkg-query -W -f='${db:Status-Status}' "${pkg}" 2>/dev/null || true)"
   if [[ "${status}" != "installed" ]]; then
     still_missing+=("${pkg}")

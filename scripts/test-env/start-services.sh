@@ -104,8 +104,13 @@ stop_pidfile() {
 [[ "$(id -u)" == "0" ]] || die "must run as root"
 check_state_dir
 
-for cmd in dockerd docker mariadbd mysqladmin cron docker-registry htpasswd pebble openssl \
-  curl sshd ssh ssh-keygen start-stop-daemon flock; do
+docker_only=""
+if [[ "${1:-}" == --docker-only ]]; then docker_only="yes"; fi
+needed=(dockerd docker start-stop-daemon flock)
+if [[ -z "${docker_only}" ]]; then
+  needed+=(mariadbd mysqladmin cron docker-registry htpasswd pebble openssl curl sshd ssh ssh-keygen)
+fi
+for cmd in "${needed[@]}"; do
   command -v "${cmd}" >/dev/null 2>&1 \
     || [[ -x "/usr/sbin/${cmd}" ]] \
     || die "'${cmd}' not found: run scripts/test-env/install-packages.sh first"
@@ -518,7 +523,7 @@ EOF
 # --------------------------------------------------------------------------
 
 start_docker
-if [[ "${1:-}" == --docker-only ]]; then exit 0; fi
+if [[ -n "${docker_only}" ]]; then exit 0; fi
 start_mariadb
 start_cron
 start_registry
