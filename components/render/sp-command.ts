@@ -5,14 +5,14 @@
  * `configDir`; `sp help` documents subcommands, decisions and exit codes.
  *
  * Pure: the same text is put on hosts and executed by the integration
- * tests. The bash lives in ./sp/*.ts, one module per group of subcommands.
+ * tests. The bash lives in components/host-scripts/sp/*.sh, one file per
+ * group of subcommands; this module puts CONF_DIR and SP_SELF in front.
  */
+import { hostScriptFile } from "./host-script-files";
 import { scriptHeader, shellQuote } from "./shell";
-import { spBackupCommands } from "./sp/backup";
-import { spCommonFunctions } from "./sp/common";
-import { spContainerCommands } from "./sp/containers";
-import { spUsageAndMain } from "./sp/help";
-import { spRestoreCommands } from "./sp/restore";
+
+/** The parts of `sp`, in the order they are put together. */
+export const SP_PARTS = ["sp/common.sh", "sp/containers.sh", "sp/backup.sh", "sp/restore.sh", "sp/main.sh"] as const;
 
 export interface SpCommandOptions {
   /** Where host.env, mysql-admin.cnf and sites/<site>/ are, e.g. /etc/simple-paas. */
@@ -39,11 +39,7 @@ export function renderSpCommand(opts: SpCommandOptions): string {
   return [
     scriptHeader("simple-paas operator command: list, status, logs, shell, exec, backup, prune, snapshots, restore"),
     prelude,
-    spCommonFunctions(),
-    spContainerCommands(),
-    spBackupCommands(),
-    spRestoreCommands(),
-    spUsageAndMain(),
+    ...SP_PARTS.map(hostScriptFile),
     'main "$@"\n',
   ].join("\n");
 }

@@ -54,6 +54,7 @@ describe("the packed library in another project", function () {
     const listing = sh(`tar -tzf ${JSON.stringify(path.join(work, tarball))}`);
     assert.match(listing, /package\/dist\/components\/index\.js/);
     assert.match(listing, /package\/dist\/components\/index\.d\.ts/);
+    assert.match(listing, /package\/dist\/components\/host-scripts\/sp\/backup\.sh/, "ships the host script files");
     assert.doesNotMatch(listing, /package\/test\/|package\/stacks\//, "ships the library only");
 
     const consumer = path.join(work, "consumer");

@@ -1,13 +1,14 @@
-/**
- * Shared functions of the `sp` command: errors and exit codes, the exit
- * trap that records failed events, loading and checking the settings files
- * of docs/HOST-LAYOUT.md, the per-site lock, restic and MariaDB wrappers,
- * the status file and the event log.
- */
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # variables shared with the other parts of sp (the assembled sp is checked whole)
+# Shared functions of the `sp` command: errors and exit codes, the exit
+# trap that records failed events, loading and checking the settings files
+# of docs/HOST-LAYOUT.md, the per-site lock, restic and MariaDB wrappers,
+# the status file and the event log.
+#
+# A part of the `sp` command (components/render/sp-command.ts puts CONF_DIR
+# and SP_SELF in front of the parts); this header ends at the first blank line.
 
-/** Bash, to be assembled by renderSpCommand (needs CONF_DIR and SP_SELF). */
-export function spCommonFunctions(): string {
-  return `readonly SITE_RE='^[a-z][a-z0-9-]{0,31}$'
+readonly SITE_RE='^[a-z][a-z0-9-]{0,31}$'
 readonly SITE_LABEL='simple-paas.site'
 readonly MYSQL_CNF="$CONF_DIR/mysql-admin.cnf"
 
@@ -21,15 +22,15 @@ STOPPED=()       # containers a restore stopped: started again on exit
 WORK=""
 STAGE=""
 
-warn() { printf 'sp: %s\\n' "$*" >&2; }
+warn() { printf 'sp: %s\n' "$*" >&2; }
 die() {
   FAIL_MSG="$*"
-  printf 'sp: error: %s\\n' "$*" >&2
+  printf 'sp: error: %s\n' "$*" >&2
   exit 1
 }
 usage_error() {
   USAGE_ERROR=1
-  printf 'sp: %s\\nRun "sp help" for usage.\\n' "$*" >&2
+  printf 'sp: %s\nRun "sp help" for usage.\n' "$*" >&2
   exit 2
 }
 
@@ -38,13 +39,13 @@ usage_error() {
 on_exit() {
   local rc=$? msg
   set +e
-  if (( \${#STOPPED[@]} )); then
-    warn "starting the stopped containers of '\${SP_SITE:-}' again"
-    docker start "\${STOPPED[@]}" >&2
+  if (( ${#STOPPED[@]} )); then
+    warn "starting the stopped containers of '${SP_SITE:-}' again"
+    docker start "${STOPPED[@]}" >&2
   fi
-  if (( \${#CLEANUP_PATHS[@]} )); then rm -rf -- "\${CLEANUP_PATHS[@]}"; fi
+  if (( ${#CLEANUP_PATHS[@]} )); then rm -rf -- "${CLEANUP_PATHS[@]}"; fi
   if [[ -n "$EV_ACTION" && "$EV_DONE" != 1 ]]; then
-    msg="\${FAIL_MSG:-stopped with exit status $rc}"
+    msg="${FAIL_MSG:-stopped with exit status $rc}"
     if [[ "$EV_ACTION" == backup ]]; then write_backup_status failed "" "$msg"; fi
     log_event "$EV_ACTION" failed "$msg"
   fi
@@ -83,14 +84,14 @@ need_vars() {
   local file="$1" name
   shift
   for name in "$@"; do
-    [[ -n "\${!name:-}" ]] || die "$file does not set $name"
+    [[ -n "${!name:-}" ]] || die "$file does not set $name"
   done
 }
 
 load_host() {
   source_env "$CONF_DIR/host.env"
   need_vars "$CONF_DIR/host.env" SP_STATUS_DIR SP_LOG_FILE
-  : "\${SP_BACKUP_TIMEOUT:=3600}" "\${SP_LOCK_WAIT:=3600}"
+  : "${SP_BACKUP_TIMEOUT:=3600}" "${SP_LOCK_WAIT:=3600}"
   [[ "$SP_BACKUP_TIMEOUT" =~ ^[1-9][0-9]*$ ]] || die "SP_BACKUP_TIMEOUT must be a number of seconds"
   [[ "$SP_LOCK_WAIT" =~ ^[0-9]+$ ]] || die "SP_LOCK_WAIT must be a number of seconds"
 }
@@ -142,7 +143,7 @@ configured_sites() {
   local dir name
   for dir in "$CONF_DIR"/sites/*/; do
     name="$(basename -- "$dir")"
-    if [[ "$name" =~ $SITE_RE && -f "$dir/site.env" ]]; then printf '%s\\n' "$name"; fi
+    if [[ "$name" =~ $SITE_RE && -f "$dir/site.env" ]]; then printf '%s\n' "$name"; fi
   done
 }
 
@@ -153,7 +154,7 @@ lock_site() {
   mkdir -p -- "$SP_STATUS_DIR"
   exec 9>>"$lock"
   if ! flock -n 9; then
-    warn "another backup, prune or restore of '$SP_SITE' is running: waiting up to \${SP_LOCK_WAIT}s"
+    warn "another backup, prune or restore of '$SP_SITE' is running: waiting up to ${SP_LOCK_WAIT}s"
     flock -w "$SP_LOCK_WAIT" 9 || die "gave up waiting for the lock $lock"
   fi
 }
@@ -180,14 +181,14 @@ check_repo() {
   local out rc=0 lower
   out="$(restic_site cat config 2>&1 >/dev/null)" || rc=$?
   if (( rc == 0 )); then REPO_STATE=ok; return 0; fi
-  lower="\${out,,}"
+  lower="${out,,}"
   # restic >= 0.17 exits 10 when there is no repository; 0.14 only says so.
   if (( rc == 10 )) || [[ "$lower" == *"is there a repository at the following location"* &&
     ( "$lower" == *"no such file"* || "$lower" == *"does not exist"* || "$lower" == *"not found"* || "$lower" == *"nosuchkey"* ) ]]; then
     REPO_STATE=missing
     return 0
   fi
-  printf '%s\\n' "$out" >&2
+  printf '%s\n' "$out" >&2
   if (( rc == 12 )) || [[ "$lower" == *"wrong password"* ]]; then
     die "the restic repository $SP_RESTIC_REPOSITORY exists but $SITE_DIR/backup/restic_pass does not open it: it was made with another password. Set the key it was made with (simple-paas:backupKey, or the site's backup.password) and run pulumi up again; or move the repository away to start a new one (its snapshots stay unreadable without that key)"
   fi
@@ -202,10 +203,10 @@ mysql_admin() {
   "$bin" --defaults-extra-file="$MYSQL_CNF" --batch --skip-column-names --default-character-set=utf8mb4 "$@"
 }
 
-# NAME='value', ' written as '\\'' (the env file format of HOST-LAYOUT.md).
+# NAME='value', ' written as '\'' (the env file format of HOST-LAYOUT.md).
 env_line() {
-  local q="'\\''"
-  printf "%s='%s'\\n" "$1" "\${2//\\'/$q}"
+  local q="'\''"
+  printf "%s='%s'\n" "$1" "${2//\'/$q}"
 }
 
 write_backup_status() {
@@ -216,7 +217,7 @@ write_backup_status() {
     env_line SP_LAST_BACKUP_TIME "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
     env_line SP_LAST_BACKUP_RESULT "$1"
     env_line SP_LAST_BACKUP_SNAPSHOT "$2"
-    env_line SP_LAST_BACKUP_MESSAGE "\${3//$'\\n'/ }"
+    env_line SP_LAST_BACKUP_MESSAGE "${3//$'\n'/ }"
   } >"$tmp"
   chmod 0644 -- "$tmp"
   mv -f -- "$tmp" "$file"
@@ -227,10 +228,8 @@ write_backup_status() {
 log_event() {
   local line
   line="$(date -u +%Y-%m-%dT%H:%M:%SZ) site=$EV_SITE action=$1 result=$2 $3"
-  line="\${line//$'\\n'/ }"
+  line="${line//$'\n'/ }"
   mkdir -p -- "$(dirname -- "$SP_LOG_FILE")"
-  printf '%s\\n' "$line" >>"$SP_LOG_FILE"
-  if [[ ! /dev/stderr -ef "$SP_LOG_FILE" ]]; then printf 'sp: %s\\n' "$line" >&2; fi
-}
-`;
+  printf '%s\n' "$line" >>"$SP_LOG_FILE"
+  if [[ ! /dev/stderr -ef "$SP_LOG_FILE" ]]; then printf 'sp: %s\n' "$line" >&2; fi
 }

@@ -1,24 +1,25 @@
-/**
- * `sp list|status|logs|shell|exec`: the site's containers, found by their
- * docker label; the newest one is the site's current container.
- */
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # variables shared with the other parts of sp (the assembled sp is checked whole)
+# `sp list|status|logs|shell|exec`: the site's containers, found by their
+# docker label; the newest one is the site's current container.
+#
+# A part of the `sp` command (components/render/sp-command.ts puts CONF_DIR
+# and SP_SELF in front of the parts); this header ends at the first blank line.
 
-/** Bash, to be assembled by renderSpCommand (needs CONF_DIR and SP_SELF). */
-export function spContainerCommands(): string {
-  return `# The site's containers, newest first, into CONTAINERS ("all" includes
+# The site's containers, newest first, into CONTAINERS ("all" includes
 # stopped ones). During a zero-downtime update there are two: the newest wins.
 find_containers() {
   local out args=(ps -q --filter "label=$SITE_LABEL=$1")
   if [[ "$2" == all ]]; then args+=(-a); fi
-  out="$(docker "\${args[@]}")" || die "cannot list the containers of '$1' (is docker running?)"
+  out="$(docker "${args[@]}")" || die "cannot list the containers of '$1' (is docker running?)"
   CONTAINERS=()
   if [[ -n "$out" ]]; then mapfile -t CONTAINERS <<<"$out"; fi
 }
 
 newest_running_container() {
   find_containers "$1" running
-  (( \${#CONTAINERS[@]} )) || die "site '$1' has no running container"
-  RUNNING="\${CONTAINERS[0]}"
+  (( ${#CONTAINERS[@]} )) || die "site '$1' has no running container"
+  RUNNING="${CONTAINERS[0]}"
 }
 
 # sp list: name, container names (newest first), state of the newest.
@@ -39,8 +40,8 @@ cmd_list() {
     else
       state=unknown
     fi
-    if (( \${#names[@]} == 0 )); then names=(-); fi
-    printf '%-32s %-48s %s\\n' "$site" "$(IFS=,; printf '%s' "\${names[*]}")" "$state"
+    if (( ${#names[@]} == 0 )); then names=(-); fi
+    printf '%-32s %-48s %s\n' "$site" "$(IFS=,; printf '%s' "${names[*]}")" "$state"
   done < <(configured_sites)
 }
 
@@ -52,7 +53,7 @@ read_backup_status() {
     source "$SP_STATUS_DIR/$1"
   fi
   BS_TIME="$SP_LAST_BACKUP_TIME" BS_RESULT="$SP_LAST_BACKUP_RESULT"
-  BS_SNAPSHOT="\${SP_LAST_BACKUP_SNAPSHOT:--}" BS_MESSAGE="$SP_LAST_BACKUP_MESSAGE"
+  BS_SNAPSHOT="${SP_LAST_BACKUP_SNAPSHOT:--}" BS_MESSAGE="$SP_LAST_BACKUP_MESSAGE"
 }
 
 # One status line; returns 1 when the site needs attention.
@@ -61,11 +62,11 @@ site_status() {
   if (( ! docker_ok )); then
     state=unknown
   elif out="$(docker ps -a -q --filter "label=$SITE_LABEL=$site")"; then
-    id="\${out%%$'\\n'*}"
+    id="${out%%$'\n'*}"
     if [[ -n "$id" ]]; then
       out="$(docker inspect --format '{{.Name}} {{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' "$id")" || out="- unknown -"
       read -r name state health <<<"$out"
-      name="\${name#/}"
+      name="${name#/}"
     fi
   else
     state=unknown
@@ -78,9 +79,9 @@ site_status() {
     BS_TIME=off BS_RESULT=- BS_SNAPSHOT=- BS_MESSAGE=""
   fi
   [[ "$BS_RESULT" != failed ]] || bad=1
-  printf '%s container=%s state=%s health=%s last-backup=%s result=%s snapshot=%s\\n' \\
+  printf '%s container=%s state=%s health=%s last-backup=%s result=%s snapshot=%s\n' \
     "$site" "$name" "$state" "$health" "$BS_TIME" "$BS_RESULT" "$BS_SNAPSHOT"
-  if [[ "$BS_RESULT" == failed ]]; then printf '  last backup failed: %s\\n' "$BS_MESSAGE"; fi
+  if [[ "$BS_RESULT" == failed ]]; then printf '  last backup failed: %s\n' "$BS_MESSAGE"; fi
   return "$bad"
 }
 
@@ -96,7 +97,7 @@ cmd_status() {
     mapfile -t sites < <(configured_sites)
   fi
   timeout 20 docker info >/dev/null 2>&1 || { docker_ok=0; warn "cannot reach docker: container states unknown"; }
-  for site in "\${sites[@]}"; do
+  for site in "${sites[@]}"; do
     site_status "$site" "$docker_ok" || attention=1
   done
   (( ! attention )) || exit 1
@@ -108,8 +109,8 @@ cmd_logs() {
   shift
   load_site "$site"
   find_containers "$site" all
-  (( \${#CONTAINERS[@]} )) || die "site '$site' has no container"
-  exec docker logs "$@" "\${CONTAINERS[0]}"
+  (( ${#CONTAINERS[@]} )) || die "site '$site' has no container"
+  exec docker logs "$@" "${CONTAINERS[0]}"
 }
 
 cmd_shell() {
@@ -129,7 +130,5 @@ cmd_exec() {
   load_site "$site"
   newest_running_container "$site"
   if [[ -t 0 && -t 1 ]]; then flags+=(-t); fi
-  exec docker exec "\${flags[@]}" "$RUNNING" "$@"
-}
-`;
+  exec docker exec "${flags[@]}" "$RUNNING" "$@"
 }

@@ -1,10 +1,11 @@
-/**
- * `sp help` and the dispatch of subcommands.
- */
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # variables shared with the other parts of sp (the assembled sp is checked whole)
+# `sp help` and the dispatch of subcommands.
+#
+# A part of the `sp` command (components/render/sp-command.ts puts CONF_DIR
+# and SP_SELF in front of the parts); this header ends at the first blank line.
 
-/** Bash, to be assembled by renderSpCommand (needs CONF_DIR and SP_SELF). */
-export function spUsageAndMain(): string {
-  return `usage() {
+usage() {
   cat <<'USAGE'
 sp - operate the simple-paas sites of this host (run as root)
 
@@ -55,11 +56,11 @@ restore that needs --yes. sp exec exits with the command's code. sp status exits
 when a site needs attention: no container, newest container not running or
 unhealthy, docker unreachable, or the last backup failed (never backed up is not).
 USAGE
-  printf '\\nConfiguration: %s\\n' "$CONF_DIR"
+  printf '\nConfiguration: %s\n' "$CONF_DIR"
 }
 
 main() {
-  local cmd="\${1:-}"
+  local cmd="${1:-}"
   if (( $# )); then shift; fi
   case "$cmd" in
     help | -h | --help) usage ;;
@@ -82,6 +83,4 @@ main() {
     _prune-one) prune_one "$@" ;;
     *) usage_error "unknown command '$cmd'" ;;
   esac
-}
-`;
 }

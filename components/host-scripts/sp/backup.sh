@@ -1,11 +1,12 @@
-/**
- * `sp backup|prune|snapshots`: SQL dump, restic snapshot, optional tar
- * archive, status file and log line; retention and check.
- */
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # variables shared with the other parts of sp (the assembled sp is checked whole)
+# `sp backup|prune|snapshots`: SQL dump, restic snapshot, optional tar
+# archive, status file and log line; retention and check.
+#
+# A part of the `sp` command (components/render/sp-command.ts puts CONF_DIR
+# and SP_SELF in front of the parts); this header ends at the first blank line.
 
-/** Bash, to be assembled by renderSpCommand (needs CONF_DIR and SP_SELF). */
-export function spBackupCommands(): string {
-  return `check_tag() {
+check_tag() {
   [[ "$1" =~ ^[A-Za-z0-9][A-Za-z0-9_.:=-]{0,63}$ && "$1" != site=* && "$1" != kind=* ]] ||
     usage_error "invalid tag '$1': letters, digits and _.:=- only; site= and kind= are set by sp"
 }
@@ -20,7 +21,7 @@ pick_sites() {
     while IFS= read -r name; do
       if [[ -f "$CONF_DIR/sites/$name/backup/backup.env" ]]; then SITES+=("$name"); fi
     done < <(configured_sites)
-    if (( \${#SITES[@]} == 0 )); then warn "no site has backups configured"; fi
+    if (( ${#SITES[@]} == 0 )); then warn "no site has backups configured"; fi
   else
     [[ -n "$site" ]] || usage_error "$action: missing SITE (or --all)"
     check_site_name "$site"
@@ -35,21 +36,21 @@ pick_sites() {
 run_per_site() {
   local action="$1" site rc failed=()
   shift
-  for site in "\${SITES[@]}"; do
+  for site in "${SITES[@]}"; do
     rc=0
     timeout --kill-after=60 "$SP_BACKUP_TIMEOUT" bash "$SP_SELF" "_$action-one" "$site" "$@" || rc=$?
     if (( rc == 124 || rc == 137 )); then record_timeout "$action" "$site"; fi
     if (( rc != 0 )); then failed+=("$site"); fi
   done
-  if (( \${#failed[@]} )); then
-    FAIL_MSG="$action failed for: \${failed[*]}"
+  if (( ${#failed[@]} )); then
+    FAIL_MSG="$action failed for: ${failed[*]}"
     warn "$FAIL_MSG"
     exit 1
   fi
 }
 
 record_timeout() {
-  local EV_SITE="$2" msg="timed out after \${SP_BACKUP_TIMEOUT}s"
+  local EV_SITE="$2" msg="timed out after ${SP_BACKUP_TIMEOUT}s"
   if [[ "$1" == backup ]]; then write_backup_status failed "" "$msg"; fi
   log_event "$1" failed "$msg"
 }
@@ -61,16 +62,16 @@ cmd_backup() {
     case "$1" in
       --all) all=1 ;;
       --scheduled | --final)
-        [[ "$kind" == manual || "$kind" == "\${1#--}" ]] || usage_error "backup: --scheduled and --final exclude each other"
-        kind="\${1#--}" ;;
+        [[ "$kind" == manual || "$kind" == "${1#--}" ]] || usage_error "backup: --scheduled and --final exclude each other"
+        kind="${1#--}" ;;
       --tag)
         (( $# >= 2 )) || usage_error "backup: --tag needs a value"
         check_tag "$2"
         tags+=("$2")
         shift ;;
       --tag=*)
-        check_tag "\${1#--tag=}"
-        tags+=("\${1#--tag=}") ;;
+        check_tag "${1#--tag=}"
+        tags+=("${1#--tag=}") ;;
       -*) usage_error "backup: unknown option '$1'" ;;
       *)
         [[ -z "$site" ]] || usage_error "backup: one SITE (or --all)"
@@ -79,7 +80,7 @@ cmd_backup() {
     shift
   done
   pick_sites backup "$all" "$site"
-  run_per_site backup "$kind" "\${tags[@]}"
+  run_per_site backup "$kind" "${tags[@]}"
 }
 
 # _backup-one SITE KIND [TAG...]: dump, restic, tar, status, log.
@@ -91,8 +92,8 @@ backup_one() {
   for tag in "$@"; do tag_args+=(--tag "$tag"); done
   lock_site
   dump_database
-  restic_backup "$kind" "\${tag_args[@]}"
-  if [[ -n "\${SP_TAR_DIR:-}" ]]; then
+  restic_backup "$kind" "${tag_args[@]}"
+  if [[ -n "${SP_TAR_DIR:-}" ]]; then
     tar_backup
     tar_note=" archive=$TAR_FILE"
   fi
@@ -114,7 +115,7 @@ dump_database() {
   command -v mariadb-dump >/dev/null 2>&1 || bin=mysqldump
   tmp="$(mktemp "$dir/.$SP_DB_NAME.sql.sp-tmp.XXXXXX")"
   CLEANUP_PATHS+=("$tmp")
-  "$bin" --defaults-extra-file="$MYSQL_CNF" --single-transaction --routines --triggers --events \\
+  "$bin" --defaults-extra-file="$MYSQL_CNF" --single-transaction --routines --triggers --events \
     --hex-blob --skip-dump-date --default-character-set=utf8mb4 "$SP_DB_NAME" >"$tmp" 2>"$WORK/dump.err" || rc=$?
   cat -- "$WORK/dump.err" >&2
   (( rc == 0 )) || die "database dump failed ($bin exit $rc): $(tail -n 1 -- "$WORK/dump.err")"
@@ -135,21 +136,21 @@ restic_backup() {
     warn "creating the restic repository $SP_RESTIC_REPOSITORY"
     restic_site init >&2 || die "restic init of $SP_RESTIC_REPOSITORY failed"
   fi
-  (cd -- "$SP_DATA_DIR" && restic_site backup --json --quiet --exclude-caches --exclude "$SP_DATA_DIR/tmp" \\
+  (cd -- "$SP_DATA_DIR" && restic_site backup --json --quiet --exclude-caches --exclude "$SP_DATA_DIR/tmp" \
     --exclude '*.sp-tmp.*' --tag "site=$SP_SITE" --tag "kind=$kind" "$@" .) >"$WORK/backup.json" || rc=$?
   cat -- "$WORK/backup.json" >&2
-  SNAPSHOT="$(sed -n 's/.*"snapshot_id":"\\([0-9a-f]*\\)".*/\\1/p' "$WORK/backup.json" | tail -n 1)"
-  (( rc != 3 )) || die "restic could not read some files: snapshot \${SNAPSHOT:-?} is incomplete"
+  SNAPSHOT="$(sed -n 's/.*"snapshot_id":"\([0-9a-f]*\)".*/\1/p' "$WORK/backup.json" | tail -n 1)"
+  (( rc != 3 )) || die "restic could not read some files: snapshot ${SNAPSHOT:-?} is incomplete"
   (( rc == 0 )) || die "restic backup failed (exit $rc)"
   [[ -n "$SNAPSHOT" ]] || die "restic backup reported no snapshot id"
-  SNAPSHOT="\${SNAPSHOT:0:8}"
+  SNAPSHOT="${SNAPSHOT:0:8}"
 }
 
 # DATA (dump included, tmp/ excluded) as SITE-<UTC time>.tar.gz, written
 # through a temp file; keeps the newest SP_TAR_KEEP. Sets TAR_FILE.
 tar_backup() {
   local tmp rc=0 archives
-  [[ "\${SP_TAR_KEEP:-}" =~ ^[1-9][0-9]*$ ]] || die "SP_TAR_KEEP must be a positive number, not '\${SP_TAR_KEEP:-}'"
+  [[ "${SP_TAR_KEEP:-}" =~ ^[1-9][0-9]*$ ]] || die "SP_TAR_KEEP must be a positive number, not '${SP_TAR_KEEP:-}'"
   [[ "$SP_TAR_DIR" == /* ]] || die "SP_TAR_DIR must be an absolute path, not '$SP_TAR_DIR'"
   if [[ ! -d "$SP_TAR_DIR" ]]; then
     mkdir -p -- "$SP_TAR_DIR"
@@ -160,16 +161,16 @@ tar_backup() {
   CLEANUP_PATHS+=("$tmp")
   # GNU tar exits 1 when a file changed while it was read (a live site);
   # restic takes such files as they are, so does this. Worse fails.
-  tar -C "$SP_DATA_DIR" --anchored --exclude=./tmp --no-anchored --exclude='*.sp-tmp.*' --exclude-caches \\
+  tar -C "$SP_DATA_DIR" --anchored --exclude=./tmp --no-anchored --exclude='*.sp-tmp.*' --exclude-caches \
     --warning=no-file-changed -czf "$tmp" . || rc=$?
   (( rc <= 1 )) || die "tar of $SP_DATA_DIR failed (exit $rc)"
   chmod 0600 -- "$tmp"
   mv -f -- "$tmp" "$TAR_FILE"
   # The UTC timestamps sort by name; nullglob is on.
   archives=("$SP_TAR_DIR/$SP_SITE"-[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9]Z.tar.gz)
-  while (( \${#archives[@]} > SP_TAR_KEEP )); do
-    rm -f -- "\${archives[0]}"
-    archives=("\${archives[@]:1}")
+  while (( ${#archives[@]} > SP_TAR_KEEP )); do
+    rm -f -- "${archives[0]}"
+    archives=("${archives[@]:1}")
   done
 }
 
@@ -198,23 +199,23 @@ prune_one() {
   begin_site_event prune "$1"
   lock_site
   for name in last hourly daily weekly monthly yearly; do
-    var="SP_KEEP_\${name^^}"
-    value="\${!var:-0}"
+    var="SP_KEEP_${name^^}"
+    value="${!var:-0}"
     [[ "$value" =~ ^[0-9]+$ ]] || die "$var must be a number, not '$value'"
     if (( 10#$value > 0 )); then keep+=("--keep-$name" "$((10#$value))"); fi
   done
   # Without a keep rule, --keep-tag alone would forget every scheduled snapshot.
-  (( \${#keep[@]} )) || die "every SP_KEEP_* of '$SP_SITE' is 0: refusing to prune"
+  (( ${#keep[@]} )) || die "every SP_KEEP_* of '$SP_SITE' is 0: refusing to prune"
   check_repo
   if [[ "$REPO_STATE" == missing ]]; then
     log_event prune ok "no repository yet: nothing to prune"
     EV_DONE=1
     return 0
   fi
-  restic_site forget --tag "site=$SP_SITE" --group-by '' "\${keep[@]}" \\
+  restic_site forget --tag "site=$SP_SITE" --group-by '' "${keep[@]}" \
     --keep-tag manual --keep-tag kind=manual --keep-tag kind=final --prune >&2 || die "restic forget --prune failed"
   restic_site check >&2 || die "restic check found problems in $SP_RESTIC_REPOSITORY"
-  log_event prune ok "\${keep[*]}"
+  log_event prune ok "${keep[*]}"
   EV_DONE=1
 }
 
@@ -228,6 +229,4 @@ cmd_snapshots() {
     return 0
   fi
   restic_site snapshots --tag "site=$SP_SITE"
-}
-`;
 }

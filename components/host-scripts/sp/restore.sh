@@ -1,12 +1,13 @@
-/**
- * `sp restore|tar-restore`: a staged restore beside the data dir, swapped
- * in by renames, ownership fixed, database recreated from the dump; the
- * site's running containers are stopped meanwhile.
- */
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # variables shared with the other parts of sp (the assembled sp is checked whole)
+# `sp restore|tar-restore`: a staged restore beside the data dir, swapped
+# in by renames, ownership fixed, database recreated from the dump; the
+# site's running containers are stopped meanwhile.
+#
+# A part of the `sp` command (components/render/sp-command.ts puts CONF_DIR
+# and SP_SELF in front of the parts); this header ends at the first blank line.
 
-/** Bash, to be assembled by renderSpCommand (needs CONF_DIR and SP_SELF). */
-export function spRestoreCommands(): string {
-  return `require_data_dir() {
+require_data_dir() {
   [[ -d "$SP_DATA_DIR" && ! -L "$SP_DATA_DIR" ]] || die "the data dir $SP_DATA_DIR of '$SP_SITE' does not exist"
 }
 
@@ -16,8 +17,8 @@ data_has_files() {
   for d in public private sql; do
     if [[ -e "$SP_DATA_DIR/$d" ]]; then dirs+=("$SP_DATA_DIR/$d"); fi
   done
-  (( \${#dirs[@]} )) || return 1
-  found="$(find "\${dirs[@]}" -mindepth 1 ! -type d -print -quit)" || die "cannot search $SP_DATA_DIR"
+  (( ${#dirs[@]} )) || return 1
+  found="$(find "${dirs[@]}" -mindepth 1 ! -type d -print -quit)" || die "cannot search $SP_DATA_DIR"
   [[ -n "$found" ]]
 }
 
@@ -47,7 +48,7 @@ make_stage() {
 resolve_snapshot() {
   local json args=(--tag "site=$SP_SITE")
   if [[ "$1" != latest ]]; then args=("$1"); fi
-  json="$(restic_site snapshots --json "\${args[@]}")" || die "cannot list the snapshots of $SP_RESTIC_REPOSITORY"
+  json="$(restic_site snapshots --json "${args[@]}")" || die "cannot list the snapshots of $SP_RESTIC_REPOSITORY"
   # restic lists snapshots oldest first.
   SNAPSHOT="$(grep -oE '"id":"[0-9a-f]{64}"' <<<"$json" | tail -n 1 | cut -d '"' -f 4)" || SNAPSHOT=""
 }
@@ -59,15 +60,15 @@ stop_site_containers() {
   if [[ -n "$out" ]]; then
     mapfile -t STOPPED <<<"$out"
     warn "stopping the running containers of '$SP_SITE' during the restore"
-    docker stop "\${STOPPED[@]}" >&2 || die "cannot stop the containers of '$SP_SITE'"
+    docker stop "${STOPPED[@]}" >&2 || die "cannot stop the containers of '$SP_SITE'"
   fi
 }
 
 start_site_containers() {
-  local ids=("\${STOPPED[@]}")
+  local ids=("${STOPPED[@]}")
   STOPPED=()
-  if (( \${#ids[@]} )); then
-    docker start "\${ids[@]}" >&2 || die "restored, but cannot start the containers of '$SP_SITE' again: \${ids[*]}"
+  if (( ${#ids[@]} )); then
+    docker start "${ids[@]}" >&2 || die "restored, but cannot start the containers of '$SP_SITE' again: ${ids[*]}"
   fi
 }
 
@@ -93,7 +94,7 @@ swap_data_dirs() {
   [[ -n "$bad" ]] || return 0
   for d in public private sql; do
     if [[ -e "$STAGE/old/$d" || -L "$STAGE/old/$d" ]]; then
-      rm -rf -- "\${SP_DATA_DIR:?}/$d"
+      rm -rf -- "${SP_DATA_DIR:?}/$d"
       mv -T -- "$STAGE/old/$d" "$SP_DATA_DIR/$d"
     fi
   done
@@ -103,15 +104,15 @@ swap_data_dirs() {
 fix_data_ownership() {
   local dirs=("$SP_DATA_DIR/public" "$SP_DATA_DIR/private" "$SP_DATA_DIR/sql")
   # -P -h: a symlink in the data is changed itself, never followed.
-  chown -R -P -h -- "$SP_USER:$SP_GROUP" "\${dirs[@]}" || die "cannot give $SP_DATA_DIR to $SP_USER:$SP_GROUP"
-  find "\${dirs[@]}" -type d -exec chmod 2770 {} + || die "cannot set the modes of the directories in $SP_DATA_DIR"
+  chown -R -P -h -- "$SP_USER:$SP_GROUP" "${dirs[@]}" || die "cannot give $SP_DATA_DIR to $SP_USER:$SP_GROUP"
+  find "${dirs[@]}" -type d -exec chmod 2770 {} + || die "cannot set the modes of the directories in $SP_DATA_DIR"
 }
 
 # Sets RECREATE_SQL: DROP + CREATE of the site database, keeping its
 # character set and collation. Asked before anything changes, so an
 # unreachable MariaDB fails the restore while the site is still intact.
 plan_db_recreate() {
-  local bt=$'\\x60' info cs coll
+  local bt=$'\x60' info cs coll
   info="$(mysql_admin -e "SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '$SP_DB_NAME'")" ||
     die "cannot ask MariaDB about the database $SP_DB_NAME; nothing was changed"
   RECREATE_SQL="DROP DATABASE IF EXISTS $bt$SP_DB_NAME$bt; CREATE DATABASE $bt$SP_DB_NAME$bt"
@@ -190,7 +191,7 @@ confirm_replace() {
 # SNAPSHOT into a new stage, at $STAGE/new.
 stage_snapshot() {
   make_stage
-  restic_site restore "$SNAPSHOT" --target "$STAGE/new" >&2 || die "restic restore of \${SNAPSHOT:0:8} failed; nothing was changed"
+  restic_site restore "$SNAPSHOT" --target "$STAGE/new" >&2 || die "restic restore of ${SNAPSHOT:0:8} failed; nothing was changed"
 }
 
 # sp restore SITE [SNAPSHOT] [--yes] | sp restore SITE --if-fresh
@@ -204,7 +205,7 @@ cmd_restore() {
     restore_if_fresh "$site"
     return
   fi
-  spec="\${spec:-latest}"
+  spec="${spec:-latest}"
   [[ "$spec" =~ ^(latest|[0-9a-f]{8,64})$ ]] || usage_error "restore: SNAPSHOT must be latest or a snapshot id (8-64 hex digits), not '$spec'"
   prepare_restore "$site"
   confirm_replace restore
@@ -215,7 +216,7 @@ cmd_restore() {
   [[ -n "$SNAPSHOT" ]] || die "no snapshot '$spec' of '$site' in $SP_RESTIC_REPOSITORY"
   stage_snapshot
   apply_restore "$STAGE/new" 1 1
-  log_event restore ok "snapshot=\${SNAPSHOT:0:8}"
+  log_event restore ok "snapshot=${SNAPSHOT:0:8}"
   EV_DONE=1
 }
 
@@ -248,7 +249,7 @@ restore_if_fresh() {
   fi
   stage_snapshot
   apply_restore "$STAGE/new" "$files" "$db"
-  log_event restore ok "snapshot=\${SNAPSHOT:0:8} if-fresh files=$files database=$db"
+  log_event restore ok "snapshot=${SNAPSHOT:0:8} if-fresh files=$files database=$db"
   EV_DONE=1
 }
 
@@ -260,7 +261,7 @@ cmd_tar_restore() {
   [[ -n "$site" && -n "$archive" ]] || usage_error "usage: sp tar-restore SITE ARCHIVE [--yes]"
   check_site_name "$site"
   load_site_backup "$site"
-  if [[ "$archive" != */* && -n "\${SP_TAR_DIR:-}" && -f "$SP_TAR_DIR/$archive" ]]; then archive="$SP_TAR_DIR/$archive"; fi
+  if [[ "$archive" != */* && -n "${SP_TAR_DIR:-}" && -f "$SP_TAR_DIR/$archive" ]]; then archive="$SP_TAR_DIR/$archive"; fi
   [[ -f "$archive" ]] || die "there is no archive $archive"
   require_data_dir
   lock_site
@@ -271,6 +272,4 @@ cmd_tar_restore() {
   apply_restore "$STAGE/new" 1 1
   log_event restore ok "archive=$archive"
   EV_DONE=1
-}
-`;
 }
