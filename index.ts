@@ -9,7 +9,7 @@
  *                                 backupCredentials: { NAME: value } (all sites), database: { adminPassword } (external DB) }
  */
 import * as pulumi from "@pulumi/pulumi";
-import { buildHostProgram } from "./components/host-program";
+import { buildHostProgram } from "./components/stack-program";
 
 const config = new pulumi.Config("simple-paas");
 const program = buildHostProgram(

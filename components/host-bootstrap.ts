@@ -2,100 +2,49 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import * as random from "@pulumi/random";
 import * as command from "@pulumi/command";
-import { HostConnection, HostCommand, HostTarget, runOnHost } from "./host-command";
-import { hostBootstrapSchema } from "./input-schemas";
-import { HostSettings, resolveSettings, toSetupInput } from "./host-settings";
-import { renderHostPackagesScript, renderHostServicesRemovalScript, renderHostServicesScript, renderInstallFileScript } from "./render/host-setup";
-import { renderProxyFileScript, renderProxyMainConfig } from "./render/proxy-config";
-import { GENERATION_LABEL, proxyLockFile } from "./naming";
+import type { HostBootstrapArgs, HostConnection } from "./model/args";
+import { forDockerObject, forImage, forStep } from "./model/generation";
+import { HostSettings, resolveSettings, toSetupInput } from "./model/host-settings";
+import { localSshFiles, proxyLockFile } from "./model/naming";
+import { hostBootstrapSchema } from "./model/schemas";
+import { SimplePaasInputError, parseOrThrow } from "./model/rules";
+import { SiteNetwork, SiteNetworkAllocator } from "./model/site-network";
+import { renderProxyMainConfig } from "./render/caddyfile";
+import { renderHostCronFile } from "./render/cron-file";
+import { renderHostPackagesScript, renderInstallFileScript } from "./render/packages-script";
+import { renderProxyFileScript } from "./render/proxy-file-script";
+import { renderHostServicesRemovalScript, renderHostServicesScript } from "./render/services-script";
 import { renderSpCommand } from "./render/sp-command";
-import { localSshKeyFile, renderReachabilityCheckScript } from "./render/ssh-check";
+import { renderLocalSshFilesScript, renderReachabilityCheckScript } from "./render/ssh-check";
 import { bashInvocation } from "./render/shell";
-import { SimplePaasInputError, parseOrThrow } from "./validation";
+import { clearLeftoverHooks } from "./leftovers";
+import { HostCommand, HostStepArgs, HostTarget, runOnHost } from "./host-step";
+import { Transform, transform } from "./transform";
 
-export type { HostSettings } from "./host-settings";
+export type { HostBootstrapArgs, HostConnection } from "./model/args";
+export type { HostSettings } from "./model/host-settings";
 
-export interface HostBootstrapArgs {
-  /**
-   * The host to prepare. Omit it to prepare the machine that runs Pulumi.
-   * @example { host: "203.0.113.10", user: "root", privateKey: config.requireSecret("sshKey") }
-   */
-  connection?: HostConnection;
-  /** Where site data lives. @default "/sites" */
-  sitesRoot?: string;
-  /** Where simple-paas keeps its configuration and secrets. @default "/etc/simple-paas" */
-  configDir?: string;
-  /** Parent of the default per-site restic repositories. @default "/var/backups/simple-paas" */
-  backupRoot?: string;
-  /**
-   * A domain whose subdomains point at this host: every site also answers on
-   * `<site>.<stagingDomain>`. @example "staging.example.com"
-   */
-  stagingDomain?: string;
-  /** The docker network the proxy and every site join. @default { name: "simple-paas", subnet: "172.30.0.0/24" } */
-  network?: { name?: string; subnet?: string };
-  /**
-   * MariaDB. By default it is installed on the host and listens on 127.0.0.1
-   * and the sites network's gateway only. `external` uses an existing server
-   * instead (the original's scale-out path).
-   */
-  database?: {
-    /**
-     * Admin account simple-paas creates (password generated, secret) and keeps
-     * in `<configDir>/mysql-admin.cnf` for the host-side steps that make each
-     * site's database and user. @default "simple_paas_admin"
-     */
-    adminUser?: string;
-    /** @default 3306 */
-    port?: number;
-    external?: { host: string; port?: number; adminUser: string; adminPassword: pulumi.Input<string> };
-  };
-  /** The reverse proxy (Caddy) with automatic HTTPS. */
-  proxy?: {
-    /** @default "caddy:2.8" */
-    image?: string;
-    /** ACME account e-mail. */
-    acmeEmail?: string;
-    /** ACME directory; @default Let's Encrypt production. @example "https://acme-staging-v02.api.letsencrypt.org/directory" */
-    acmeCa?: string;
-    /** PEM of the root that signs the ACME server's own certificate (private ACME servers). */
-    acmeCaRootPem?: string;
-    /** `internal` uses Caddy's own CA (no public DNS needed). @default "acme" */
-    tls?: "acme" | "internal";
-    /** @default 80 */
-    httpPort?: number;
-    /** @default 443 */
-    httpsPort?: number;
-    /** Host address the ports are published on. @default all addresses */
-    bindAddress?: string;
-    /** @default "100MB" */
-    maxBodySize?: string;
-    /** @default "300s" */
-    upstreamTimeout?: string;
-    /**
-     * How long a site's route step waits for the proxy to serve the site's
-     * certificates (it never fails on it; it says which names have none yet).
-     * 0 skips the wait. @default 30
-     */
-    certificateWaitSeconds?: number;
-  };
-  /** Memcached on the sites network's gateway, offered to sites as MEMCACHE_HOST/PORT. @default disabled */
-  memcached?: { enabled: boolean; memoryMb?: number };
-  /** Docker's json-file log rotation. @default { maxSize: "10m", maxFiles: 3 } */
-  dockerLogs?: { maxSize?: string; maxFiles?: number };
-  /**
-   * Which incarnation of the host this is. Change it (any new value) when the
-   * host is new or was wiped, then `pulumi up` (no refresh): every step on the
-   * host runs again and each site restores its latest backup. See the
-   * disaster-recovery runbook. @default "1"
-   */
-  generation?: string;
+/** What `transform` can adjust: each kind of child HostBootstrap makes. */
+export interface HostBootstrapTransform {
+  /** Every host step (command resource). */
+  step?: Transform<HostStepArgs>;
+  network?: Transform<docker.NetworkArgs>;
+  proxy?: Transform<docker.ContainerArgs>;
+  proxyImage?: Transform<docker.RemoteImageArgs>;
+  memcachedImage?: Transform<docker.RemoteImageArgs>;
+  dockerProvider?: Transform<docker.ProviderArgs>;
+}
+
+export interface HostBootstrapComponentArgs extends HostBootstrapArgs {
+  /** Adjust the resources HostBootstrap makes (see transform.ts). */
+  transform?: HostBootstrapTransform;
 }
 
 /**
  * Prepares one Linux host (local or over SSH) for simple-paas sites: docker,
- * MariaDB, restic, cron, the sites network, the reverse proxy with
- * automatic HTTPS, and the `sp` operator command.
+ * MariaDB, restic, cron, the proxy's network and the firewall between the
+ * sites and the host, the reverse proxy with automatic HTTPS, the `sp`
+ * operator command and the host's schedule.
  *
  * @example
  * const host = new HostBootstrap("host", { stagingDomain: "staging.example.com", proxy: { acmeEmail: "ops@example.com" } });
@@ -106,7 +55,7 @@ export class HostBootstrap extends pulumi.ComponentResource {
   readonly docker: docker.Provider;
   /** How to reach this host's docker engine; sites with a private registry make their own provider from it. */
   readonly dockerEndpoint: { host: string; sshOpts?: pulumi.Output<string[]> };
-  /** The network every site joins. */
+  /** The proxy's network (MariaDB listens on its gateway). */
   readonly network: docker.Network;
   /** The reverse proxy container. */
   readonly proxy: docker.Container;
@@ -114,32 +63,44 @@ export class HostBootstrap extends pulumi.ComponentResource {
   readonly settings: HostSettings;
   /** Everything a site must wait for. */
   readonly ready: pulumi.Resource[];
+  /** Where the host's steps run, for the sites' own steps. */
+  readonly target: HostTarget;
   /** Host names (and site names) the sites on this host have taken: one proxy cannot route a name to two sites. */
   private readonly claimed = new Map<string, string>();
+  private readonly networks: SiteNetworkAllocator;
+  private memcachedImageResource?: docker.RemoteImage;
+  private readonly transforms: HostBootstrapTransform;
+  private readonly resourcePrefix: string;
 
-  constructor(name: string, args: HostBootstrapArgs = {}, opts: pulumi.ComponentResourceOptions = {}) {
+  constructor(name: string, args: HostBootstrapComponentArgs = {}, opts: pulumi.ComponentResourceOptions = {}) {
     super("simple-paas:index:HostBootstrap", name, {}, opts);
-    parseOrThrow(hostBootstrapSchema, args, "host");
+    const { transform: transforms = {}, ...hostArgs } = args;
+    parseOrThrow(hostBootstrapSchema, hostArgs, "host");
     const parent = this;
-    const connection = args.connection;
-    const settings = resolveSettings(args);
+    const connection = hostArgs.connection;
+    const settings = resolveSettings(hostArgs);
     this.settings = settings;
-    const target: HostTarget = { connection, generation: settings.generation };
-    const setupInput = toSetupInput(args, settings);
+    this.transforms = transforms;
+    this.resourcePrefix = name;
+    this.networks = new SiteNetworkAllocator(settings.network.name, settings.network.sitesPool);
+    const target: HostTarget = { connection, generation: settings.generation, transform: transforms.step };
+    this.target = target;
+    const setupInput = toSetupInput(hostArgs, settings);
 
-    // A remote host: its key as a file for docker's ssh, and a check that the host answers at all.
-    const sshKey = connection === undefined ? undefined : writeLocalSshKey(`${name}-ssh-key`, connection, settings.generation, parent);
-    const reachable = connection && sshKey && checkReachable(connection, sshKey);
+    // A remote host: its key and pinned host key as files for docker's ssh, and a check that the host answers with that key.
+    const sshFiles = connection === undefined ? undefined : writeLocalSshFiles(connection);
+    const reachable = connection && sshFiles && checkReachable(connection, sshFiles);
     const packages = installPackages();
     this.dockerEndpoint = dockerEndpoint();
-    this.docker = new docker.Provider(`${name}-docker`, this.dockerEndpoint, { parent });
+    this.docker = createDockerProvider();
     this.network = createNetwork();
     const adminPassword = createAdminPassword();
     const services = configureServices();
     const spCommand = installSpCommand();
+    const schedule = installHostSchedule();
     const proxyConfig = writeProxyConfig();
     this.proxy = createProxy();
-    this.ready = [services, spCommand, proxyConfig, this.proxy];
+    this.ready = [services, spCommand, schedule, proxyConfig, this.proxy];
 
     this.registerOutputs({ networkName: this.network.name, proxyContainer: this.proxy.name, sitesRoot: settings.paths.sitesRoot });
 
@@ -151,44 +112,77 @@ export class HostBootstrap extends pulumi.ComponentResource {
     }
 
     /**
-     * Fails the first step on a new host (or generation) within seconds, with
-     * what to check, when the host does not answer over SSH; it also takes the
-     * host's key into the known_hosts file docker's ssh uses.
+     * The docker provider reaches a remote engine through the system's ssh,
+     * which needs the key as a file, and checks the host's key against a
+     * known_hosts file that holds the pinned key alone. Both are written
+     * (0600) under ~/.simple-paas/ssh on the machine running Pulumi; the
+     * private key comes on stdin, never on a command line.
      */
-    function checkReachable(conn: HostConnection, keyFile: command.local.Command): command.local.Command {
-      const script = renderReachabilityCheckScript({ host: conn.host, port: conn.port ?? 22, user: conn.user ?? "root", keyFile: localSshKeyFile(conn) });
-      return new command.local.Command(`${name}-reachable`, {
-        create: bashInvocation(script, "simple-paas-host-reachable"),
-        triggers: [settings.generation],
+    function writeLocalSshFiles(conn: HostConnection): command.local.Command {
+      const remote = { host: conn.host, port: conn.port ?? 22, user: conn.user ?? "root", hostKey: conn.hostKey };
+      const [n, a, o] = transform(transforms.step, `${name}-ssh-key`, {
+        create: bashInvocation(renderLocalSshFilesScript(remote, "write"), "simple-paas-ssh-files"),
+        delete: bashInvocation(renderLocalSshFilesScript(remote, "remove"), "simple-paas-ssh-files-delete"),
+        stdin: pulumi.secret(pulumi.output(conn.privateKey).apply((k) => (k.endsWith("\n") ? k : `${k}\n`))),
+        ...forStep(settings.generation),
         addPreviousOutputInEnv: false,
-      }, { parent, dependsOn: [keyFile] });
+      } as HostStepArgs, { parent, deleteBeforeReplace: true });
+      return new command.local.Command(n, a, o);
+    }
+
+    /**
+     * Fails the first step on a new host (or generation) within seconds, with
+     * what to check, when the host does not answer over SSH or does not
+     * present the pinned host key.
+     */
+    function checkReachable(conn: HostConnection, files: command.local.Command): command.local.Command {
+      const remote = { host: conn.host, port: conn.port ?? 22, user: conn.user ?? "root", hostKey: conn.hostKey };
+      const [n, a, o] = transform(transforms.step, `${name}-reachable`, {
+        create: bashInvocation(renderReachabilityCheckScript(remote), "simple-paas-host-reachable"),
+        triggers: [settings.generation, conn.hostKey],
+        addPreviousOutputInEnv: false,
+      } as HostStepArgs, { parent, dependsOn: [files] });
+      return new command.local.Command(n, a, o);
     }
 
     function dockerEndpoint(): { host: string; sshOpts?: pulumi.Output<string[]> } {
-      if (connection === undefined || sshKey === undefined) return { host: "unix:///var/run/docker.sock" };
+      if (connection === undefined || sshFiles === undefined) return { host: "unix:///var/run/docker.sock" };
+      const files = localSshFiles(connection);
       return {
         host: `ssh://${connection.user ?? "root"}@${connection.host}:${connection.port ?? 22}`,
         // The key file's path is an output of the step that writes it, so the provider waits for it.
-        sshOpts: sshKey.stdout.apply((path) => [
-          "-i", path.trim(), "-o", `UserKnownHostsFile=${path.trim().replace(/\.key$/, ".known_hosts")}`,
-          "-o", "StrictHostKeyChecking=accept-new", "-o", "BatchMode=yes",
-        ]),
+        sshOpts: sshFiles.stdout.apply((keyPath) => {
+          const home = keyPath.trim().slice(0, -files.keyFromHome.length);
+          return [
+            "-i", keyPath.trim(), "-o", `UserKnownHostsFile=${home}${files.knownHostsFromHome}`,
+            "-o", "StrictHostKeyChecking=yes", "-o", "GlobalKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
+          ];
+        }),
       };
+    }
+
+    function createDockerProvider(): docker.Provider {
+      const [n, a, o] = transform(transforms.dockerProvider, `${name}-docker`, parent.dockerEndpoint as docker.ProviderArgs, { parent });
+      return new docker.Provider(n, a, o);
     }
 
     function createNetwork(): docker.Network {
       // The generation label makes a new generation create the network again
       // (a wiped host has none, and the engine is not asked to refresh).
-      return new docker.Network(`${name}-network`, {
+      const [n, a, o] = transform(transforms.network, `${name}-network`, {
         name: settings.network.name,
         driver: "bridge",
         ipamConfigs: [{ subnet: settings.network.subnet, gateway: settings.network.gateway }],
-        labels: [{ label: GENERATION_LABEL, value: settings.generation }],
-      }, { parent, provider: parent.docker, dependsOn: [packages], deleteBeforeReplace: true });
+        ...forDockerObject(settings.generation),
+      } as docker.NetworkArgs, {
+        parent, provider: parent.docker, dependsOn: [packages], deleteBeforeReplace: true,
+        hooks: clearLeftoverHooks(connection, "network", { key: "simple-paas.generation", value: settings.generation }),
+      });
+      return new docker.Network(n, a, o);
     }
 
     function createAdminPassword(): pulumi.Output<string> {
-      if (args.database?.external) return pulumi.secret(args.database.external.adminPassword);
+      if (hostArgs.database?.external) return pulumi.secret(hostArgs.database.external.adminPassword);
       return pulumi.secret(new random.RandomPassword(`${name}-mysql-admin-password`, { length: 32, special: false }, { parent }).result);
     }
 
@@ -209,9 +203,18 @@ export class HostBootstrap extends pulumi.ComponentResource {
       }, { parent, dependsOn: [services] });
     }
 
+    /** The host's own cron jobs: unused site images removed, keeping what a rollback needs. */
+    function installHostSchedule(): HostCommand {
+      return runOnHost(`${name}-schedule`, target, {
+        script: renderInstallFileScript({ path: "/etc/cron.d/simple-paas-host", mode: "0644", owner: "root", group: "root" }),
+        scriptName: "simple-paas-host-schedule",
+        stdin: renderHostCronFile({ spPath: settings.paths.spPath, logDir: settings.paths.logFile.replace(/\/[^/]*$/, ""), imagePrune: settings.imagePrune }),
+      }, { parent, dependsOn: [spCommand] });
+    }
+
     function writeProxyConfig(): HostCommand {
       const proxyDir = `${settings.paths.configDir}/proxy`;
-      const caRoot = args.proxy?.acmeCaRootPem;
+      const caRoot = hostArgs.proxy?.acmeCaRootPem;
       const caRootStep = caRoot === undefined ? [] : [runOnHost(`${name}-proxy-ca-root`, target, {
         script: renderInstallFileScript({ path: `${proxyDir}/acme-ca-root.pem`, mode: "0644", owner: "root", group: "root" }),
         scriptName: "simple-paas-proxy-ca-root",
@@ -225,24 +228,25 @@ export class HostBootstrap extends pulumi.ComponentResource {
     }
 
     function createProxy(): docker.Container {
-      const image = new docker.RemoteImage(`${name}-proxy-image`, {
-        name: args.proxy?.image ?? "caddy:2.8",
+      const [imageName, imageArgs, imageOpts] = transform(transforms.proxyImage, `${name}-proxy-image`, {
+        name: hostArgs.proxy?.image ?? "caddy:2.8",
         keepLocally: true,
-        pullTriggers: [settings.generation],
-      }, { parent, provider: parent.docker, dependsOn: [packages] });
+        ...forImage(settings.generation),
+      } as docker.RemoteImageArgs, { parent, provider: parent.docker, dependsOn: [packages] });
+      const image = new docker.RemoteImage(imageName, imageArgs, imageOpts);
       const data = new docker.Volume(`${name}-proxy-data`, { name: `${settings.proxyContainer}-data` }, {
         parent, provider: parent.docker, dependsOn: [packages], retainOnDelete: true,
       });
-      const ip = args.proxy?.bindAddress;
-      return new docker.Container(`${name}-proxy`, {
+      const ip = hostArgs.proxy?.bindAddress;
+      const [n, a, o] = transform(transforms.proxy, `${name}-proxy`, {
         name: settings.proxyContainer,
         image: image.imageId,
         restart: "unless-stopped",
         command: ["caddy", "run", "--config", "/etc/caddy/Caddyfile", "--adapter", "caddyfile"],
         envs: ["XDG_DATA_HOME=/data", "XDG_CONFIG_HOME=/config"],
         ports: [
-          { internal: 80, external: args.proxy?.httpPort ?? 80, ip },
-          { internal: 443, external: args.proxy?.httpsPort ?? 443, ip },
+          { internal: 80, external: hostArgs.proxy?.httpPort ?? 80, ip },
+          { internal: 443, external: hostArgs.proxy?.httpsPort ?? 443, ip },
         ],
         networksAdvanced: [{ name: parent.network.name }],
         // The proxy reads its routes from files the host writes: it never gets the Docker socket.
@@ -253,16 +257,28 @@ export class HostBootstrap extends pulumi.ComponentResource {
         securityOpts: ["no-new-privileges:true"],
         logDriver: "json-file",
         logOpts: { "max-size": settings.dockerLogs.maxSize, "max-file": String(settings.dockerLogs.maxFiles) },
-        labels: [{ label: "simple-paas.role", value: "proxy" }, { label: GENERATION_LABEL, value: settings.generation }],
-      }, { parent, provider: parent.docker, dependsOn: [proxyConfig], deleteBeforeReplace: true });
+        labels: [
+          { label: "simple-paas.role", value: "proxy" },
+          // The proxy's own network is in its args; the sites' networks it joins are the sites' steps'.
+          { label: "simple-paas.network", value: settings.network.name },
+          ...forDockerObject(settings.generation).labels,
+        ],
+      } as docker.ContainerArgs, {
+        parent, provider: parent.docker, dependsOn: [proxyConfig], deleteBeforeReplace: true,
+        // Each site's route step connects the proxy to the site's network (render/proxy-file-script.ts).
+        ignoreChanges: ["networksAdvanced"],
+        hooks: clearLeftoverHooks(connection, "container", { key: "simple-paas.role", value: "proxy" }),
+      });
+      return new docker.Container(n, a, o);
     }
   }
 
   /**
    * Called by each SimpleSite before it creates anything: a site name or a
    * host name already taken by another site on this host is bad input.
+   * Returns the site's own network.
    */
-  claimSite(site: string, hostNames: string[]): void {
+  claimSite(site: string, hostNames: string[]): SiteNetwork {
     const problems: string[] = [];
     if (this.claimed.get(`site:${site}`) !== undefined) problems.push(`sites.${site}.name: ${JSON.stringify(site)} is already a site on this host`);
     for (const name of hostNames) {
@@ -272,26 +288,19 @@ export class HostBootstrap extends pulumi.ComponentResource {
     if (problems.length > 0) throw new SimplePaasInputError(problems);
     this.claimed.set(`site:${site}`, site);
     for (const name of hostNames) this.claimed.set(name, site);
+    return this.networks.claim(site);
   }
-}
 
-/**
- * The docker provider reaches a remote engine through the system's ssh, which
- * needs the key as a file: it is written (0600) under ~/.simple-paas/ssh on
- * the machine running Pulumi, fed through stdin so it is never on a command
- * line. Beside it, the host's known_hosts: the host key is taken on first
- * contact and checked after that; a new generation (a new host, with a new
- * key, possibly at the same address) starts it afresh.
- */
-function writeLocalSshKey(name: string, connection: HostConnection, generation: string, parent: pulumi.Resource): command.local.Command {
-  const file = localSshKeyFile(connection);
-  return new command.local.Command(name, {
-    // A new generation replaces this step, delete first: known_hosts goes with
-    // it, while a rotated key (an update) keeps the host's known key.
-    create: `set -eu; umask 077; f="${file}"; mkdir -p "$(dirname "$f")"; cat >"$f"; printf '%s\\n' "$f"`,
-    delete: `f="${file}"; rm -f "$f" "\${f%.key}.known_hosts"`,
-    stdin: pulumi.secret(pulumi.output(connection.privateKey).apply((k) => (k.endsWith("\n") ? k : `${k}\n`))),
-    triggers: [generation],
-    addPreviousOutputInEnv: false,
-  }, { parent, deleteBeforeReplace: true });
+  /** The memcached image every site's own memcached runs (pulled once for the host). */
+  memcachedImage(): docker.RemoteImage {
+    if (!this.memcachedImageResource) {
+      const [n, a, o] = transform(this.transforms.memcachedImage, `${this.resourcePrefix}-memcached-image`, {
+        name: this.settings.memcached.image,
+        keepLocally: true,
+        ...forImage(this.settings.generation),
+      } as docker.RemoteImageArgs, { parent: this, provider: this.docker, dependsOn: this.ready });
+      this.memcachedImageResource = new docker.RemoteImage(n, a, o);
+    }
+    return this.memcachedImageResource;
+  }
 }

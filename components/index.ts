@@ -2,8 +2,10 @@
  * simple-paas: Pulumi components that turn one Linux host into a small,
  * rebuildable website platform. This is the only public entry point.
  */
-export { HostBootstrap, HostBootstrapArgs, HostSettings } from "./host-bootstrap";
-export { SimpleSite, SimpleSiteArgs } from "./simple-site";
-export { SiteBackup, SiteBackupArgs, SiteBackupOptions, DEFAULT_KEEP, deriveResticPassword } from "./site-backup";
-export { HostConnection } from "./host-command";
-export { SimplePaasInputError, RESERVED_SITE_NAMES } from "./validation";
+export { HostBootstrap, HostBootstrapArgs, HostBootstrapComponentArgs, HostBootstrapTransform, HostSettings } from "./host-bootstrap";
+export { SimpleSite, SimpleSiteArgs, SimpleSiteTransform, SiteOptions } from "./simple-site";
+export { SiteBackup, SiteBackupArgs, SiteBackupOptions, DEFAULT_KEEP, DEFAULT_DRILL, deriveResticPassword } from "./site-backup";
+export { HostConnection, HostStepArgs } from "./host-step";
+export { Transform } from "./transform";
+export { ExternalDatabase, SITE_CAPABILITIES, SiteCapability, DEFAULT_SITE_LIMITS } from "./model/args";
+export { SimplePaasInputError, RESERVED_SITE_NAMES } from "./model/rules";

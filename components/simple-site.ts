@@ -2,73 +2,53 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import * as random from "@pulumi/random";
 import type { HostBootstrap } from "./host-bootstrap";
-import { HostCommand, HostTarget, runOnHost } from "./host-command";
-import { checkSecretNotEmpty, simpleSiteSchema } from "./input-schemas";
-import {
-  SITE_LABEL, finalBackupDoneFile, siteContainerName, siteContainerResourceName, siteCronFile, siteCronLog, siteDataDir, siteDbName, siteLinuxUser, siteRouteFile, siteSecretsDir,
-  proxyLockFile,
-} from "./naming";
+import { HostCommand, runOnHost } from "./host-step";
+import type { SiteOptions } from "./model/args";
+import { forContainerName, forDockerObject, forImage } from "./model/generation";
+import { SITE_LABEL, databaseCaFile, proxyLockFile, siteContainerName, siteContainerResourceName, siteCronFile, siteCronLog, siteRouteFile } from "./model/naming";
+import { parseOrThrow } from "./model/rules";
+import { checkSecretNotEmpty, simpleSiteSchema } from "./model/schemas";
+import { SitePlan, planSite } from "./model/site-plan";
+import { CONTAINER_PATHS, siteHostNames } from "./model/site-spec";
+import { renderSiteRoutes } from "./render/caddyfile";
+import { renderHealthCheck } from "./render/container-health";
 import { renderSiteCronFile } from "./render/cron-file";
-import { renderInstallFileScript } from "./render/host-setup";
-import { renderProxyFileRemovalScript, renderProxyFileScript, renderSiteRoutes } from "./render/proxy-config";
-import { scriptHeader, shellCommand } from "./render/shell";
+import { renderInstallFileScript, renderRemoveFilesScript } from "./render/packages-script";
+import { renderProxyFileRemovalScript, renderProxyFileScript, renderProxyLinkScript } from "./render/proxy-file-script";
 import { renderSiteDatabaseRemovalScript, renderSiteDatabaseScript } from "./render/site-database";
 import { renderSiteSetupScript, renderSiteTeardownScript } from "./render/site-setup";
-import { SiteBackup, SiteBackupOptions } from "./site-backup";
-import { CONTAINER_PATHS, renderHealthCheck, renderSiteEnv, siteHostNames } from "./site-container-spec";
-import { parseOrThrow } from "./validation";
+import { clearLeftoverHooks } from "./leftovers";
+import { SiteBackup } from "./site-backup";
+import { Transform, transform } from "./transform";
+import type { HostStepArgs } from "./host-step";
 
-export interface SimpleSiteArgs {
+export type { SiteOptions } from "./model/args";
+
+/** What `transform` can adjust: each kind of child SimpleSite makes. */
+export interface SimpleSiteTransform {
+  /** Every host step (command resource) of the site. */
+  step?: Transform<HostStepArgs>;
+  container?: Transform<docker.ContainerArgs>;
+  image?: Transform<docker.RemoteImageArgs>;
+  network?: Transform<docker.NetworkArgs>;
+  memcached?: Transform<docker.ContainerArgs>;
+}
+
+export interface SimpleSiteArgs extends SiteOptions {
   /** The host the site runs on. */
   host: HostBootstrap;
-  /** Site name: a DNS label, MySQL identifier and Linux user at once (a-z, 0-9, '-', at most 32). @example "blog" */
-  name: string;
-  /** Image reference. @example "registry.example.com/acme/blog:1.4.2" */
-  image: string;
-  /** Credentials for a private registry (password is a secret, must not be empty). */
-  registry?: { server: string; username: string; password: pulumi.Input<string> };
-  /** Live domains. @example ["blog.example.com", "www.blog.example.com"] */
-  domains?: string[];
-  /** Also answer on `<name>.<host stagingDomain>` when the host has one. @default true */
-  staging?: boolean;
-  /** Port the site listens on inside its container. @default 80 */
-  port?: number;
-  /** Plain environment. Names: [A-Z_][A-Z0-9_]*. */
-  env?: Record<string, string>;
-  /** Secret values, given to the container as files: `/etc/secrets/env/NAME`, named by `NAME_FILE`. */
-  secretEnv?: Record<string, pulumi.Input<string>>;
-  /** Health check over HTTP (`path`) or a command; `false` disables it. @default { path: "/" } */
-  healthCheck?: false | { path?: string; command?: string[]; intervalSeconds?: number; retries?: number };
-  /** Limits. @example { memoryMb: 512, cpus: 1 } */
-  resources?: { memoryMb?: number; cpus?: number };
-  /** Scheduled commands run in the site's container (its env and volumes), like the original sp_cron. */
-  cron?: { schedule: string; command: string }[];
-  /** User inside the container; the group is always the site's own. @default "www-data" */
-  runAs?: string;
-  /** Also mount the data dir's `public` at this path (it is always at /shared/public). @example "/var/www/html/sites/default/files" */
-  publicMountPath?: string;
-  /**
-   * Protect the database step (the database, and with deleteDataOnDestroy the
-   * data dir) from deletion by Pulumi: destroying the site then fails. @default false
-   */
-  protect?: boolean;
-  /**
-   * When the site is destroyed, after its final backup, also drop its
-   * database and delete its data dir (its backups stay). Needs the final
-   * backup (`backup` not false, `finalBackupOnDestroy` not false).
-   * @default false: the database and the data dir stay on the host
-   */
-  deleteDataOnDestroy?: boolean;
-  /** Backups (a SiteBackup child). `false` disables them. @default {} (hourly, local repository) */
-  backup?: false | SiteBackupOptions;
+  /** Adjust the resources SimpleSite makes (see transform.ts). */
+  transform?: SimpleSiteTransform;
 }
 
 /**
  * One website on a HostBootstrap host: its own Linux user/group and data
- * dirs, database + user + grant, the container (non-root, health-checked,
- * limited), its routes on the reverse proxy, its scheduled jobs and backups.
- * A new image starts beside the old container; the proxy moves to it once
- * it is healthy, and only then does the old one go.
+ * dirs, database + user + grant, its own docker network (the proxy, the
+ * site and its memcached, nothing else), the container (no capabilities
+ * but those it names, limited, health-checked), its routes on the reverse
+ * proxy, its scheduled jobs and backups. A new image starts beside the old
+ * container; the proxy moves to it once the route step has seen it ready,
+ * and only then does the old one go.
  *
  * @example
  * const blog = new SimpleSite("blog", { host, name: "blog", image: "ghcr.io/acme/blog:1.2.0", domains: ["blog.example.com"] });
@@ -81,51 +61,83 @@ export class SimpleSite extends pulumi.ComponentResource {
   readonly databaseName: string;
   readonly dataDir: string;
   readonly container: docker.Container;
+  /** The site's own docker network. */
+  readonly network: docker.Network;
   /** The host-side step that makes the database, its user and the user's grant. */
   readonly database: HostCommand;
   readonly backup?: SiteBackup;
+  /** Everything SimpleSite works out before it makes anything (model/site-plan.ts). */
+  readonly plan: SitePlan;
 
   constructor(name: string, args: SimpleSiteArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("simple-paas:index:SimpleSite", name, {}, opts);
-    parseOrThrow(simpleSiteSchema, args, `sites.${typeof args.name === "string" ? args.name : "?"}`);
+    const { transform: transforms = {}, host, ...siteArgs } = args;
+    parseOrThrow(simpleSiteSchema, { ...siteArgs, host }, `sites.${typeof args.name === "string" ? args.name : "?"}`);
     const parent = this;
-    const host = args.host;
     const { settings } = host;
-    const target: HostTarget = { connection: settings.connection, generation: settings.generation };
+    const target = { ...host.target, transform: transforms.step ?? host.target.transform };
     const site = args.name;
-    const dbName = siteDbName(site);
     const hostNames = siteHostNames(site, args.domains ?? [], settings.stagingDomain, args.staging ?? true);
-    host.claimSite(site, hostNames);
-    const port = args.port ?? 80;
-    const secretEnvNames = Object.keys(args.secretEnv ?? {}).sort();
-    const env = renderSiteEnv({
-      site, dbName, dbUser: dbName, dbHost: settings.database.containerHost, dbPort: settings.database.port,
-      hostNames, networkSubnet: settings.network.subnet, memcached: settings.memcached,
-      env: args.env ?? {}, secretEnvNames,
-    });
+    const plan = planSite(settings, siteArgs, host.claimSite(site, hostNames));
+    this.plan = plan;
+    this.urls = plan.urls;
+    this.databaseName = plan.dbName;
+    this.dataDir = plan.paths.dataDir;
     const setupInput = {
       site, sitesRoot: settings.paths.sitesRoot, configDir: settings.paths.configDir,
-      linuxUser: siteLinuxUser(site), linuxGroup: siteLinuxUser(site), dataDir: siteDataDir(settings.paths, site),
-      dbName, dbUser: dbName, secretEnvNames,
+      linuxUser: plan.linuxUser, linuxGroup: plan.linuxUser, dataDir: plan.paths.dataDir,
+      dbName: plan.dbName, dbUser: plan.dbUser, secretEnvNames: plan.secretEnvNames,
+      dbCaPem: settings.database.tls === "off" ? undefined : settings.database.caPem,
+      dbClient: settings.database.mode === "local" ? { mode: "socket" as const } : {
+        mode: "tcp" as const, host: settings.database.containerHost, port: settings.database.port, tls: settings.database.tls,
+        caFile: settings.database.caPem ? databaseCaFile(settings.paths.configDir) : undefined,
+      },
     };
-    this.urls = hostNames.map((h) => `https://${h}${settings.httpsPort === 443 ? "" : `:${settings.httpsPort}`}`);
-    this.databaseName = dbName;
-    this.dataDir = setupInput.dataDir;
 
     const dbPassword = pulumi.secret(new random.RandomPassword(`${name}-db-password`, { length: 32, special: false }, { parent }).result);
     const hashSalt = pulumi.secret(new random.RandomPassword(`${name}-hash-salt`, { length: 64, special: false }, { parent }).result);
+    this.network = createNetwork();
+    const proxyLink = connectProxy();
     const setup = setUpSiteOnHost();
     const ids = setup.stdout.apply(parseIds);
     this.database = createDatabase();
     if (args.backup !== false) {
-      this.backup = new SiteBackup(`${name}-backup`, { ...(args.backup ?? {}), host, site, siteResources: [setup, this.database] }, { parent });
+      this.backup = new SiteBackup(`${name}-backup`, { ...(args.backup ?? {}), host, site, siteResources: [setup, this.database], transform: { step: target.transform } }, { parent });
     }
     const jobs = installJobs();
+    const memcached = plan.memcached ? createMemcached() : undefined;
     const image = pullImage();
     this.container = createContainer();
     this.containerName = this.container.name;
     routeTraffic();
-    this.registerOutputs({ urls: this.urls, containerName: this.containerName, databaseName: dbName, dataDir: this.dataDir });
+    this.registerOutputs({ urls: this.urls, containerName: this.containerName, databaseName: plan.dbName, dataDir: this.dataDir });
+
+    /** The site's own network: a bridge no other site is on, a /28 of the host's sites pool. */
+    function createNetwork(): docker.Network {
+      const net = plan.network;
+      const [n, a, o] = transform(transforms.network, `${name}-network`, {
+        name: net.name,
+        driver: "bridge",
+        options: { "com.docker.network.bridge.name": net.bridge },
+        ipamConfigs: [{ subnet: net.subnet, gateway: net.gateway, ipRange: net.ipRange }],
+        labels: [{ label: SITE_LABEL, value: site }, ...forDockerObject(settings.generation).labels],
+      } as docker.NetworkArgs, {
+        parent, provider: host.docker, dependsOn: host.ready, deleteBeforeReplace: true,
+        hooks: clearLeftoverHooks(settings.connection, "network", { key: SITE_LABEL, value: site }),
+      });
+      return new docker.Network(n, a, o);
+    }
+
+    /** The proxy joins the site's network at the one address the site trusts for forwarded headers; a new proxy joins again. */
+    function connectProxy(): HostCommand {
+      const link = { proxyContainer: settings.proxyContainer, network: plan.network.name, address: plan.network.proxyAddress };
+      return runOnHost(`${name}-proxy-link`, target, {
+        script: renderProxyLinkScript({ ...link, action: "connect" }),
+        scriptName: `simple-paas-proxy-link-${site}`,
+        deleteScript: renderProxyLinkScript({ ...link, action: "disconnect" }),
+        triggers: [host.proxy.id, parent.network.id],
+      }, { parent, dependsOn: [host.proxy, parent.network] });
+    }
 
     function setUpSiteOnHost(): HostCommand {
       const secretEnv = pulumi.output(args.secretEnv ?? {});
@@ -140,20 +152,23 @@ export class SimpleSite extends pulumi.ComponentResource {
     }
 
     /**
-     * Database, user (the sites network only) and grant on this database
-     * alone, made on the host as its admin account. A new host generation
-     * re-runs it in place: its removal drops the user (and, with
+     * Database, user (the site's own network only) and grant on this
+     * database alone, made on the host as its admin account. A new host
+     * generation re-runs it in place: its removal drops the user (and, with
      * deleteDataOnDestroy, the data), which only the site's removal may do.
      */
     function createDatabase(): HostCommand {
-      const dbInput = { site, configDir: settings.paths.configDir, dbName, dbUser: dbName, userHostPattern: settings.database.userHostPattern };
+      const dbInput = { site, configDir: settings.paths.configDir, dbName: plan.dbName, dbUser: plan.dbUser, userHostPattern: plan.dbHostPattern };
       return runOnHost(`${name}-database`, target, {
         script: renderSiteDatabaseScript({ ...dbInput, generation: settings.generation }),
         scriptName: `simple-paas-site-database-${site}`,
         stdin: pulumi.secret(pulumi.interpolate`${dbPassword}\n`),
         deleteScript: renderSiteDatabaseRemovalScript({
           ...dbInput,
-          deleteData: args.deleteDataOnDestroy ? { dataDir: setupInput.dataDir, finalBackupDone: finalBackupDoneFile(settings.paths, site) } : undefined,
+          deleteData: args.deleteDataOnDestroy ? {
+            dataDir: plan.paths.dataDir, dumpDir: plan.paths.dumpDir, finalBackupDone: plan.paths.finalBackupDone,
+            lockFile: plan.paths.lockFile, removedMark: plan.paths.removedMark,
+          } : undefined,
         }),
         onNewGeneration: "update",
       }, { parent, dependsOn: [setup], protect: args.protect });
@@ -166,8 +181,34 @@ export class SimpleSite extends pulumi.ComponentResource {
         script: renderInstallFileScript({ path, mode: "0644", owner: "root", group: "root" }),
         scriptName: `simple-paas-site-cron-${site}`,
         stdin: renderSiteCronFile({ site, spPath: settings.paths.spPath, logFile: siteCronLog(settings.paths, site), jobs: args.cron ?? [] }),
-        deleteScript: `${scriptHeader("remove a site's cron jobs")}rm -f ${shellCommand([path])}\n`,
+        deleteScript: renderRemoveFilesScript("remove a site's cron jobs", [path]),
       }, { parent, dependsOn: [setup] });
+    }
+
+    /** The site's own memcached: on its network, at an address only the site's containers reach. */
+    function createMemcached(): docker.Container {
+      const m = plan.memcached!;
+      const memcachedImage = host.memcachedImage();
+      const [n, a, o] = transform(transforms.memcached, `${name}-memcached`, {
+        name: `${plan.network.name}-memcached`,
+        image: memcachedImage.imageId,
+        command: ["memcached", "-m", String(m.memoryMb), "-p", String(m.port), "-c", "1024", "-U", "0"],
+        user: "11211:11211",
+        restart: "unless-stopped",
+        networksAdvanced: [{ name: parent.network.name, ipv4Address: m.address }],
+        memory: m.memoryMb + 32,
+        memorySwap: m.memoryMb + 32,
+        capabilities: { drops: ["ALL"] },
+        readOnly: true,
+        securityOpts: ["no-new-privileges:true"],
+        logDriver: "json-file",
+        logOpts: { "max-size": settings.dockerLogs.maxSize, "max-file": String(settings.dockerLogs.maxFiles) },
+        labels: [{ label: "simple-paas.role", value: "memcached" }, { label: "simple-paas.memcached", value: site }, ...forDockerObject(settings.generation).labels],
+      } as docker.ContainerArgs, {
+        parent, provider: host.docker, dependsOn: [parent.network], deleteBeforeReplace: true,
+        hooks: clearLeftoverHooks(settings.connection, "container", { key: "simple-paas.memcached", value: site }),
+      });
+      return new docker.Container(n, a, o);
     }
 
     function pullImage(): docker.RemoteImage {
@@ -179,50 +220,63 @@ export class SimpleSite extends pulumi.ComponentResource {
           registryAuth: [{ address: args.registry.server, username: args.registry.username, password: pulumi.secret(password) }],
         }, { parent });
       }
-      // A new generation pulls again: a wiped host has no images.
-      return new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true, pullTriggers: [settings.generation] }, {
-        parent, provider, dependsOn: host.ready,
-      });
+      const [n, a, o] = transform(transforms.image, `${name}-image`, {
+        name: args.image, keepLocally: true, ...forImage(settings.generation),
+      } as docker.RemoteImageArgs, { parent, provider, dependsOn: host.ready });
+      return new docker.RemoteImage(n, a, o);
     }
 
     function createContainer(): docker.Container {
-      const health = args.healthCheck === false ? undefined : renderHealthCheck({ port, ...(args.healthCheck ?? {}) });
-      const user = ids.apply((i) => `${args.runAs ?? "www-data"}:${i.gid}`);
+      const health = args.healthCheck === false ? undefined : renderHealthCheck({ port: plan.port, ...(args.healthCheck ?? {}) });
+      const user = ids.apply((i) => `${plan.runAs}:${i.gid}`);
       const volumes = [
-        { hostPath: setupInput.dataDir, containerPath: CONTAINER_PATHS.shared },
-        { hostPath: siteSecretsDir(settings.paths, site), containerPath: CONTAINER_PATHS.secrets, readOnly: true },
-        ...(args.publicMountPath ? [{ hostPath: `${setupInput.dataDir}/public`, containerPath: args.publicMountPath }] : []),
+        { hostPath: plan.paths.dataDir, containerPath: CONTAINER_PATHS.shared },
+        { hostPath: plan.paths.secretsDir, containerPath: CONTAINER_PATHS.secrets, readOnly: true },
+        ...(args.publicMountPath ? [{ hostPath: `${plan.paths.dataDir}/public`, containerPath: args.publicMountPath }] : []),
       ];
-      const limits = { memory: args.resources?.memoryMb, cpus: args.resources?.cpus?.toString() };
+      const limits = { memory: plan.limits.memoryMb, cpus: plan.limits.cpus?.toString(), pids: plan.limits.pids };
       // The host's rotation (HostBootstrapArgs.dockerLogs), as for the proxy.
       const logOpts = { "max-size": settings.dockerLogs.maxSize, "max-file": String(settings.dockerLogs.maxFiles) };
+      // The site's own names lead to the proxy on its network: requests to itself never leave the host.
+      const hosts = plan.hostNames.map((h) => ({ host: h, ip: plan.network.proxyAddress }));
+      const spec = {
+        image: args.image, env: plan.env, volumes, health, limits, logOpts, port: plan.port, network: plan.network.name,
+        capAdd: plan.capAdd, hosts, ...forContainerName(settings.generation),
+      };
       // Everything that makes docker replace the container goes into its name.
       const containerName = pulumi.all([image.imageId, user]).apply(([imageId, u]) =>
         // layout: names differ from those of the releases that replaced containers in place.
-        siteContainerName(site, { layout: 2, image: args.image, imageId, user: u, env, volumes, health, limits, logOpts, port, generation: settings.generation }));
+        siteContainerName(site, { layout: 3, imageId, user: u, ...spec }));
       const restoreStep = parent.backup?.restore ? [parent.backup.restore] : [];
-      const resourceName = siteContainerResourceName(name, {
-        image: args.image, runAs: args.runAs ?? "www-data", env, volumes, health, limits, logOpts, port, generation: settings.generation,
-      });
-      return new docker.Container(resourceName, {
+      const resourceName = siteContainerResourceName(name, { runAs: plan.runAs, ...spec });
+      const [n, a, o] = transform(transforms.container, resourceName, {
         name: containerName,
         image: image.imageId,
         user,
-        envs: env,
+        envs: plan.env,
         restart: "unless-stopped",
-        networksAdvanced: [{ name: host.network.name }],
+        networksAdvanced: [{ name: parent.network.name }],
+        hosts,
         volumes,
         healthcheck: health,
         wait: health !== undefined,
         waitTimeout: 180,
         memory: limits.memory,
+        memorySwap: limits.memory,
         cpus: limits.cpus,
+        // Nothing but what the site names (render/proxy-file-script.ts sets its pids limit before traffic moves).
+        capabilities: { drops: ["ALL"], adds: plan.capAdd },
         securityOpts: ["no-new-privileges:true"],
         logDriver: "json-file",
         logOpts,
         labels: [{ label: SITE_LABEL, value: site }],
         destroyGraceSeconds: 30,
-      }, { parent, provider: host.docker, dependsOn: [setup, parent.database, ...restoreStep, ...(jobs ? [jobs] : [])] });
+      } as docker.ContainerArgs, {
+        parent, provider: host.docker,
+        dependsOn: [setup, parent.database, proxyLink, ...restoreStep, ...(jobs ? [jobs] : []), ...(memcached ? [memcached] : [])],
+        hooks: clearLeftoverHooks(settings.connection, "container", { key: SITE_LABEL, value: site }),
+      });
+      return new docker.Container(n, a, o);
     }
 
     function routeTraffic(): HostCommand {
@@ -230,10 +284,11 @@ export class SimpleSite extends pulumi.ComponentResource {
       return runOnHost(`${name}-route`, target, {
         script: renderProxyFileScript({
           path, proxyContainer: settings.proxyContainer, lockFile: proxyLockFile(settings.paths),
-          awaitCertificates: { hostNames, ...settings.certificateProbe, acme: settings.proxy.tls === "acme" },
+          awaitCertificates: { hostNames: plan.hostNames, ...settings.certificateProbe, acme: settings.proxy.tls === "acme" },
+          upstreamPidsLimit: plan.limits.pids,
         }),
         scriptName: `simple-paas-route-${site}`,
-        stdin: parent.container.name.apply((c) => renderSiteRoutes({ site, hostNames, upstream: `${c}:${port}` }, settings.proxy)),
+        stdin: parent.container.name.apply((c) => renderSiteRoutes({ site, hostNames: plan.hostNames, upstream: `${c}:${plan.port}` }, settings.proxy)),
         deleteScript: renderProxyFileRemovalScript({ path, proxyContainer: settings.proxyContainer, lockFile: proxyLockFile(settings.paths) }),
       }, { parent, dependsOn: [parent.container] });
     }

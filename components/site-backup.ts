@@ -2,42 +2,19 @@ import * as crypto from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { HostBootstrap } from "./host-bootstrap";
-import { HostCommand, HostTarget, runOnHost } from "./host-command";
-import { checkCredentials, siteBackupOptionsSchema } from "./input-schemas";
-import { defaultRepository, finalBackupDoneFile, siteBackupConfigDir, siteConfigDir, siteCronLog } from "./naming";
+import { HostCommand, HostStepArgs, runOnHost } from "./host-step";
+import type { SiteBackupOptions } from "./model/args";
+import { hostGenerationFile } from "./model/host-setup-input";
+import { defaultRepository, finalBackupDoneFile, siteBackupConfigDir, siteBackupCronFile, siteConfigDir, siteCronLog } from "./model/naming";
+import { parseOrThrow, siteName } from "./model/rules";
+import { checkCredentials, longestCronGapSeconds, siteBackupOptionsSchema } from "./model/schemas";
 import { BackupSettings, renderBackupConfigScript } from "./render/backup-config";
 import { renderSiteCronFile } from "./render/cron-file";
-import { hostGenerationFile, renderInstallFileScript } from "./render/host-setup";
-import { scriptHeader, shellCommand, shellQuote } from "./render/shell";
-import { parseOrThrow, siteName } from "./validation";
+import { renderInstallFileScript, renderRemoveFilesScript } from "./render/packages-script";
+import { renderArmFinalBackupScript, renderFinalBackupScript, renderRestoreOnCreateScript } from "./render/site-backup-steps";
+import type { Transform } from "./transform";
 
-export interface SiteBackupOptions {
-  /**
-   * Any restic repository: a path on the host, `sftp:user@host:/path`,
-   * `s3:...`, `b2:bucket:path`, `rest:...`.
-   * @default "/var/backups/simple-paas/<site>" (keep a copy off the host!)
-   */
-  repository?: string;
-  /** Backend credentials as restic reads them from its environment, e.g. `{ B2_ACCOUNT_ID, B2_ACCOUNT_KEY }`. Secrets. */
-  credentials?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /**
-   * The repository password. @default a generated one, kept in Pulumi state.
-   * Set it (or `keyMaterial` on the host program) when backups must survive `pulumi destroy`.
-   */
-  password?: pulumi.Input<string>;
-  /** When to back up (cron). @default "@hourly" */
-  schedule?: string;
-  /** When to forget, prune and check (cron). @default "30 3 * * *" */
-  pruneSchedule?: string;
-  /** Retention. @default { last: 7, hourly: 24, daily: 7, weekly: 5, monthly: 12, yearly: 1 } — snapshots tagged `manual` are always kept */
-  keep?: Partial<BackupSettings["keep"]>;
-  /** Also write `.tar.gz` archives (dump + files) to `dir`, keeping the newest `keep`. @default false */
-  tar?: false | { dir: string; keep?: number };
-  /** Restore the latest snapshot when the site is created on a host where its data is empty. @default true */
-  restoreOnCreate?: boolean;
-  /** Back up one last time before the site is destroyed (the destroy fails if that backup fails). @default true */
-  finalBackupOnDestroy?: boolean;
-}
+export type { SiteBackupOptions } from "./model/args";
 
 export interface SiteBackupArgs extends SiteBackupOptions {
   host: HostBootstrap;
@@ -48,15 +25,21 @@ export interface SiteBackupArgs extends SiteBackupOptions {
    * final backup runs before they go.
    */
   siteResources?: pulumi.Resource[];
+  /** Adjust the host steps SiteBackup makes (see transform.ts). */
+  transform?: { step?: Transform<HostStepArgs> };
 }
 
 export const DEFAULT_KEEP: BackupSettings["keep"] = { last: 7, hourly: 24, daily: 7, weekly: 5, monthly: 12, yearly: 1 };
+export const DEFAULT_DRILL = { enabled: true, schedule: "@weekly", readDataPercent: 5 } as const;
+
+/** How long after its scheduled time a backup or drill may still be running or late before `sp status` calls it overdue. */
+export const OVERDUE_GRACE_SECONDS = 30 * 60;
 
 /**
  * A site's safety net: its own restic repository and password, scheduled
- * SQL dump + files backups, retention, restore of the latest snapshot when
- * the site is created on an empty host, and a final backup on destroy.
- * Nothing here ever deletes a repository or a snapshot.
+ * SQL dump + files backups, retention, restore drills, restore of the latest
+ * snapshot when the site is created on an empty host, and a final backup on
+ * destroy. Nothing here ever deletes a repository or a snapshot.
  *
  * SimpleSite creates one for you (its `backup` argument); create it yourself
  * only for sites managed some other way, and pass `dependsOn` on the site's
@@ -77,16 +60,21 @@ export class SiteBackup extends pulumi.ComponentResource {
 
   constructor(name: string, args: SiteBackupArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("simple-paas:index:SiteBackup", name, {}, opts);
-    const { host, site, siteResources = [], ...options } = args;
+    const { host, site, siteResources = [], transform: transforms, ...options } = args;
     parseOrThrow(siteName, site, "site");
     parseOrThrow(siteBackupOptionsSchema, options, `sites.${site}.backup`);
     const parent = this;
-    const target: HostTarget = { connection: host.settings.connection, generation: host.settings.generation };
-    const spPath = host.settings.paths.spPath;
+    const target = { ...host.target, transform: transforms?.step ?? host.target.transform };
+    const paths = host.settings.paths;
+    const spPath = paths.spPath;
+    const schedule = args.schedule ?? "@hourly";
+    const drill = { ...DEFAULT_DRILL, ...args.drill };
     const settings: BackupSettings = {
-      repository: args.repository ?? defaultRepository(host.settings.paths, site),
+      repository: args.repository ?? defaultRepository(paths, site),
       keep: { ...DEFAULT_KEEP, ...args.keep },
       tar: args.tar ? { dir: args.tar.dir, keep: args.tar.keep ?? 7 } : undefined,
+      maxAgeSeconds: longestCronGapSeconds(schedule) + OVERDUE_GRACE_SECONDS,
+      drill: drill.enabled ? { maxAgeSeconds: longestCronGapSeconds(drill.schedule) + OVERDUE_GRACE_SECONDS, readDataPercent: drill.readDataPercent } : undefined,
     };
     this.repository = settings.repository;
 
@@ -104,78 +92,50 @@ export class SiteBackup extends pulumi.ComponentResource {
 
     function writeConfig(): HostCommand {
       const credentials = checkCredentials(args.credentials ?? {}, `sites.${site}.backup.credentials`);
+      const heartbeatUrl = args.heartbeatUrl === undefined ? undefined : pulumi.output(args.heartbeatUrl);
       return runOnHost(`${name}-config`, target, {
-        script: renderBackupConfigScript({ backupConfigDir: siteBackupConfigDir(host.settings.paths, site), settings }),
+        script: renderBackupConfigScript({ backupConfigDir: siteBackupConfigDir(paths, site), settings }),
         scriptName: `simple-paas-backup-config-${site}`,
-        stdin: pulumi.secret(pulumi.all([parent.password, credentials]).apply(([resticPassword, creds]) =>
-          JSON.stringify({ resticPassword, credentials: creds }))),
+        stdin: pulumi.secret(pulumi.all([parent.password, credentials, heartbeatUrl]).apply(([resticPassword, creds, url]) =>
+          JSON.stringify({ resticPassword, credentials: creds, ...(url === undefined ? {} : { heartbeatUrl: url }) }))),
       }, { parent, dependsOn: host.ready });
     }
 
     function installSchedule(): HostCommand {
-      const path = `/etc/cron.d/simple-paas-${site}-backup`;
+      const path = siteBackupCronFile(site);
       return runOnHost(`${name}-schedule`, target, {
         script: renderInstallFileScript({ path, mode: "0644", owner: "root", group: "root" }),
         scriptName: `simple-paas-backup-schedule-${site}`,
         stdin: renderSiteCronFile({
-          site, spPath, logFile: siteCronLog(host.settings.paths, site),
-          backupSchedule: args.schedule ?? "@hourly",
+          site, spPath, logFile: siteCronLog(paths, site),
+          backupSchedule: schedule,
           pruneSchedule: args.pruneSchedule ?? "30 3 * * *",
+          drillSchedule: drill.enabled ? drill.schedule : undefined,
           jobs: [],
         }),
-        deleteScript: `${scriptHeader("remove a site's backup schedule")}rm -f ${shellCommand([path])}\n`,
+        deleteScript: renderRemoveFilesScript("remove a site's backup schedule", [path]),
       }, { parent, dependsOn: [config] });
     }
 
     function restoreIfFresh(): HostCommand {
       return runOnHost(`${name}-restore-on-create`, target, {
-        script: `${scriptHeader("restore a site's latest snapshot when its data is empty")}${shellCommand([spPath, "restore", site, "--if-fresh"])}\n`,
+        script: renderRestoreOnCreateScript(spPath, site),
         scriptName: `simple-paas-restore-${site}`,
       }, { parent, dependsOn: [config, ...siteResources] });
     }
 
     function armFinalBackup(): HostCommand {
       return runOnHost(`${name}-final-backup`, target, {
-        script: `${scriptHeader("arm the final backup")}echo ${shellCommand([`final backup of ${site} runs when it is destroyed`])} >&2\n`,
+        script: renderArmFinalBackupScript(site),
         scriptName: `simple-paas-final-backup-${site}`,
         deleteScript: renderFinalBackupScript({
-          spPath, site, siteEnvFile: `${siteConfigDir(host.settings.paths, site)}/site.env`,
-          generation: host.settings.generation, generationFile: hostGenerationFile(host.settings.paths.configDir),
-          doneFile: finalBackupDoneFile(host.settings.paths, site),
+          spPath, site, siteEnvFile: `${siteConfigDir(paths, site)}/site.env`,
+          generation: host.settings.generation, generationFile: hostGenerationFile(paths.configDir),
+          doneFile: finalBackupDoneFile(paths, site),
         }),
       }, { parent, dependsOn: [config, ...siteResources] });
     }
   }
-}
-
-/**
- * The final backup. A site that is not set up on this host (a new or wiped
- * host, see HostBootstrapArgs.generation) has nothing to back up, and
- * neither has a host of another generation: when a new generation replaces
- * this step, its delete runs on the new host, where the site is still empty
- * (a snapshot of that would become the latest, and the restore would bring
- * back nothing). Anywhere else a failed backup fails the destroy, so
- * nothing is lost silently.
- */
-export function renderFinalBackupScript(opts: {
-  spPath: string; site: string; siteEnvFile: string; generation: string; generationFile: string; doneFile: string;
-}): string {
-  return [
-    scriptHeader("final backup before a site is destroyed"),
-    // Only a final backup taken now lets the removal that follows delete the site's data.
-    `rm -f ${shellQuote(opts.doneFile)}`,
-    `if [ ! -x ${shellQuote(opts.spPath)} ] || [ ! -f ${shellQuote(opts.siteEnvFile)} ]; then`,
-    `  echo ${shellQuote(`site ${opts.site} is not set up on this host (new or wiped): no final backup to take`)} >&2`,
-    "  exit 0",
-    "fi",
-    `if [ "$(cat ${shellQuote(opts.generationFile)} 2>/dev/null || true)" != ${shellQuote(opts.generation)} ]; then`,
-    `  echo ${shellQuote(`this host is not generation ${opts.generation} any more (new or wiped): no final backup of ${opts.site} to take`)} >&2`,
-    "  exit 0",
-    "fi",
-    shellCommand([opts.spPath, "backup", opts.site, "--final"]),
-    `date -u +%Y-%m-%dT%H:%M:%SZ >${shellQuote(opts.doneFile)}`,
-    "",
-  ].join("\n");
 }
 
 /**

@@ -10,9 +10,10 @@
  */
 import { hostScriptFile } from "./host-script-files";
 import { scriptHeader, shellQuote } from "./shell";
+import { SITE_NAME_PATTERN } from "../model/rules";
 
 /** The parts of `sp`, in the order they are put together. */
-export const SP_PARTS = ["sp/common.sh", "sp/containers.sh", "sp/backup.sh", "sp/restore.sh", "sp/main.sh"] as const;
+export const SP_PARTS = ["sp/common.sh", "sp/containers.sh", "sp/backup.sh", "sp/restore.sh", "sp/drill.sh", "sp/images.sh", "sp/main.sh"] as const;
 
 export interface SpCommandOptions {
   /** Where host.env, mysql-admin.cnf and sites/<site>/ are, e.g. /etc/simple-paas. */
@@ -27,6 +28,8 @@ export function renderSpCommand(opts: SpCommandOptions): string {
   const prelude = [
     "# shellcheck disable=SC2016 # the path is literal, even if it holds a $",
     `readonly CONF_DIR=${shellQuote(configDir)}`,
+    // The one rule for site names (model/rules.ts), with "no '--'" checked apart.
+    `readonly SP_SITE_PATTERN=${shellQuote(SITE_NAME_PATTERN)}`,
     // backup --all runs each site in a new process of this very script.
     'SP_SELF="$(readlink -f -- "${BASH_SOURCE[0]}")"',
     "readonly SP_SELF",
@@ -37,7 +40,7 @@ export function renderSpCommand(opts: SpCommandOptions): string {
     "",
   ].join("\n");
   return [
-    scriptHeader("simple-paas operator command: list, status, logs, shell, exec, backup, prune, snapshots, restore"),
+    scriptHeader("simple-paas operator command: list, status, logs, shell, exec, backup, prune, snapshots, restore, drill, prune-images"),
     prelude,
     ...SP_PARTS.map(hostScriptFile),
     'main "$@"\n',

@@ -1,43 +1,72 @@
 /**
- * The check that a remote host answers over SSH before anything is done on
- * it, run on the machine running Pulumi: one attempt with a short timeout
- * and a message that says what to look at, instead of the SSH provider's
- * retries and a bare "connection refused" minutes later.
+ * The files and the check that a remote host needs on the machine running
+ * Pulumi: its SSH key and its pinned host key as the files the system's ssh
+ * reads (docker's ssh:// connection), and a first contact that fails in
+ * seconds, with what to check, when the host does not answer or does not
+ * present the pinned key. Pure: input -> bash text
+ * (host-scripts/local-ssh-files.sh, ssh-reachable.sh).
  */
-import { scriptHeader, shellQuote } from "./shell";
+import { renderHostScript } from "./host-script";
+import { localSshFiles } from "../model/naming";
+import { HOST_ADDRESS, LINUX_NAME, SSH_HOST_KEY, requireInteger, requireRule } from "../model/rules";
 
-/**
- * Where the key for a remote host lives on the machine running Pulumi
- * (`$HOME` expands in the shell; the host part is reduced to safe characters).
- */
-export function localSshKeyFile(connection: { host: string; port?: number }): string {
-  return `$HOME/.simple-paas/ssh/${connection.host.replace(/[^A-Za-z0-9.-]/g, "_")}-${connection.port ?? 22}.key`;
-}
-
-export interface ReachabilityCheckInput {
+export interface RemoteHost {
   host: string;
   port: number;
   user: string;
-  /** localSshKeyFile(): the known_hosts file sits beside it. */
-  keyFile: string;
+  /** The host's public key, as in authorized_keys: `ssh-ed25519 AAAA...`. */
+  hostKey: string;
 }
 
-export function renderReachabilityCheckScript(input: ReachabilityCheckInput): string {
-  if (!/^\$HOME\/[A-Za-z0-9._/-]+\.key$/.test(input.keyFile)) throw new Error(`keyFile ${JSON.stringify(input.keyFile)} must be a localSshKeyFile() path`);
-  const where = `${input.user}@${input.host} port ${input.port}`;
-  return `${scriptHeader(`check that ${where} answers over SSH`)}
-key="${input.keyFile}"
-known="\${key%.key}.known_hosts"
-readonly SP_HOST=${shellQuote(input.host)}
-readonly SP_PORT=${shellQuote(input.port)}
-readonly SP_USER=${shellQuote(input.user)}
-if ! out=$(timeout 30 ssh -i "$key" -p "$SP_PORT" -o BatchMode=yes -o ConnectTimeout=10 -o ConnectionAttempts=1 \\
-  -o IdentitiesOnly=yes -o UserKnownHostsFile="$known" -o StrictHostKeyChecking=accept-new \\
-  -- "$SP_USER@$SP_HOST" true 2>&1); then
-  echo "cannot reach the host $SP_HOST over SSH (port $SP_PORT, user $SP_USER): \${out:-ssh timed out}" >&2
-  echo "check that the host is up and reachable from this machine, that simple-paas:host.connection names its address and port, and that the key in simple-paas:sshPrivateKey is authorized for $SP_USER; a host rebuilt at the same address (new host key) needs a new simple-paas:host.generation (or remove $known)" >&2
-  exit 1
-fi
-echo "host $SP_HOST answers over SSH (port $SP_PORT, user $SP_USER)" >&2
-`;
+function check(input: RemoteHost): void {
+  requireRule("connection.host", input.host, HOST_ADDRESS);
+  requireInteger("connection.port", input.port, 1, 65535);
+  requireRule("connection.user", input.user, LINUX_NAME);
+  requireRule("connection.hostKey", input.hostKey, SSH_HOST_KEY);
+}
+
+/** The line of a known_hosts file that pins `hostKey` for the host and port, as ssh looks it up. */
+export function knownHostsLine(input: Pick<RemoteHost, "host" | "port" | "hostKey">): string {
+  const [type, key] = input.hostKey.trim().split(/\s+/);
+  const name = input.port === 22 ? input.host : `[${input.host}]:${input.port}`;
+  return `${name} ${type} ${key}`;
+}
+
+/**
+ * Writes the SSH key from stdin and the pinned host key (stdout: the key
+ * file's path); with `remove`, deletes both.
+ */
+export function renderLocalSshFilesScript(input: RemoteHost, action: "write" | "remove"): string {
+  check(input);
+  const files = localSshFiles(input);
+  return renderHostScript({
+    purpose: `${action === "write" ? "write" : "remove"} the SSH key and the pinned host key for ${input.host}:${input.port}`,
+    tag: "local-ssh-files",
+    values: {
+      SP_AS_ROOT: "no",
+      SP_KEY_FILE_REL: files.keyFromHome,
+      SP_KNOWN_HOSTS_FILE_REL: files.knownHostsFromHome,
+      SP_KNOWN_HOSTS_LINE: knownHostsLine(input),
+      SP_ACTION: action,
+    },
+    file: "local-ssh-files.sh",
+  });
+}
+
+export function renderReachabilityCheckScript(input: RemoteHost): string {
+  check(input);
+  const files = localSshFiles(input);
+  return renderHostScript({
+    purpose: `check that ${input.user}@${input.host} port ${input.port} answers over SSH with its pinned host key`,
+    tag: "ssh-reachable",
+    values: {
+      SP_AS_ROOT: "no",
+      SP_HOST: input.host,
+      SP_PORT: input.port,
+      SP_USER: input.user,
+      SP_KEY_FILE_REL: files.keyFromHome,
+      SP_KNOWN_HOSTS_FILE_REL: files.knownHostsFromHome,
+    },
+    file: "ssh-reachable.sh",
+  });
 }

@@ -10,8 +10,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { HostSetupInput, renderHostPackagesScript, renderHostServicesScript } from "../../components/render/host-setup";
-import { MARIADB_SERVER_CNF, MEMCACHED_CONF } from "../../components/render/host-services";
+import { HostSetupInput, renderHostPackagesScript, renderHostServicesScript } from "../../components/render/packages-script";
+import { MARIADB_SERVER_CNF, MEMCACHED_CONF } from "../../components/render/services-script";
 import { RunResult, runBash, sh } from "../support/run";
 
 /** A subnet of its own, so the test network cannot collide with the e2e one (172.30.0.0/24). */

@@ -7,8 +7,8 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
-import { renderHostPackagesScript, renderHostServicesScript, renderInstallFileScript } from "../../components/render/host-setup";
-import { MARIADB_SERVER_CNF, MEMCACHED_CONF } from "../../components/render/host-services";
+import { renderHostPackagesScript, renderHostServicesScript, renderInstallFileScript } from "../../components/render/packages-script";
+import { MARIADB_SERVER_CNF, MEMCACHED_CONF } from "../../components/render/services-script";
 import { runBash, sh } from "../support/run";
 import { adminSql, assertOk, HostFixture, IT_ADMIN_USER, IT_NETWORK, runServices, setUpHost, sourceEnvFile, tearDownHost } from "./host-fixture";
 

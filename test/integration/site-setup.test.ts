@@ -7,7 +7,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { mysqlHostPatternForSubnet } from "../../components/naming";
+import { mysqlHostPatternForSubnet } from "../../components/model/naming";
 import { renderSiteDatabaseRemovalScript, renderSiteDatabaseScript } from "../../components/render/site-database";
 import { renderSiteSetupScript, renderSiteTeardownScript, SiteSetupInput } from "../../components/render/site-setup";
 import { runBash, sh } from "../support/run";

@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { containerName, findRecorded, graph, installRecordingMocks, isSecretOutput, recordGraph, recorded, resetGraph, resetRecorded, settle, valueOf } from "../support/mocks";
 import { HostBootstrap, SimpleSite, SiteBackup } from "../../components";
-import { checkCredentials } from "../../components/input-schemas";
+import { checkCredentials } from "../../components/model/schemas";
 import { assertShellcheckClean } from "../support/shellcheck";
 import { shellQuote } from "../../components/render/shell";
 

@@ -58,7 +58,7 @@ describe("the host program (mocks)", () => {
   beforeEach(() => resetRecorded());
 
   it("merges a site's backup keep into the stack's keep, and derives restic passwords from backupKey", async () => {
-    const { buildHostProgram } = require("../../components/host-program") as typeof import("../../components/host-program");
+    const { buildHostProgram } = require("../../components/stack-program") as typeof import("../../components/stack-program");
     const program = buildHostProgram(
       { backup: { keep: { daily: 14, yearly: 3 } }, sites: [{ name: "blog", image: "nginx:1.27", domains: ["blog.example.com"], backup: { keep: { weekly: 9 } } }] },
       { backupKey: pulumi.secret("stack-key") },

@@ -6,7 +6,7 @@ import {
   renderHostServicesRemovalScript,
   renderHostServicesScript,
   renderInstallFileScript,
-} from "../../components/render/host-setup";
+} from "../../components/render/packages-script";
 import { assertShellcheckClean } from "../support/shellcheck";
 
 const ODD = "/srv/it's a dir";

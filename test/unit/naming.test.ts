@@ -6,8 +6,8 @@ import fc from "fast-check";
 import {
   DEFAULT_HOST_PATHS, describeSubnet, mysqlHostPatternForSubnet, siteContainerName, siteCronFile, siteDataDir, siteDbName,
   siteLinuxUser, siteRouteFile, siteSecretsDir, stableJson,
-} from "../../components/naming";
-import { RESERVED_SITE_NAMES } from "../../components/validation";
+} from "../../components/model/naming";
+import { RESERVED_SITE_NAMES } from "../../components/model/rules";
 
 const RUNS = { numRuns: 200 };
 

@@ -6,8 +6,8 @@ import * as assert from "node:assert/strict";
 import fc from "fast-check";
 import {
   CONTAINER_PATHS, PLATFORM_ENV_NAMES, SiteEnvInput, goDuration, renderHealthCheck, renderSiteEnv, siteHostNames,
-} from "../../components/site-container-spec";
-import { SimplePaasInputError } from "../../components/validation";
+} from "../../components/model/site-spec";
+import { SimplePaasInputError } from "../../components/model/rules";
 
 const RUNS = { numRuns: 200 };
 

@@ -3,8 +3,8 @@
  * before any resource exists, and every problem names field, value and rule.
  */
 import * as assert from "node:assert/strict";
-import { parseStackConfig } from "../../components/stack-config";
-import { SimplePaasInputError } from "../../components/validation";
+import { parseStackConfig } from "../../components/model/stack-config";
+import { SimplePaasInputError } from "../../components/model/rules";
 
 type Raw = Parameters<typeof parseStackConfig>[0];
 

@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { parseStackConfig } from "../../components/stack-config";
+import { parseStackConfig } from "../../components/model/stack-config";
 
 const stacksDir = path.join(__dirname, "..", "..", "stacks");
 

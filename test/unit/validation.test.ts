@@ -6,12 +6,12 @@
 import * as assert from "node:assert/strict";
 import fc from "fast-check";
 import { z } from "zod";
-import { simpleSiteSchema } from "../../components/input-schemas";
-import { siteDbName } from "../../components/naming";
+import { simpleSiteSchema } from "../../components/model/schemas";
+import { siteDbName } from "../../components/model/naming";
 import {
   RESERVED_SITE_NAMES, SITE_NAME_RULE, SimplePaasInputError, absolutePath, cronSchedule, domain, envName, imageRef,
   ipv4Subnet, parseOrThrow, siteName,
-} from "../../components/validation";
+} from "../../components/model/rules";
 
 const RUNS = { numRuns: 200 };
 
@@ -416,8 +416,8 @@ describe("validation: parseOrThrow on a SimpleSite input", () => {
 });
 
 describe("validation: backup repositories", () => {
-  const { siteBackupOptionsSchema } = require("../../components/input-schemas") as typeof import("../../components/input-schemas");
-  const { parseOrThrow } = require("../../components/validation") as typeof import("../../components/validation");
+  const { siteBackupOptionsSchema } = require("../../components/model/schemas") as typeof import("../../components/model/schemas");
+  const { parseOrThrow } = require("../../components/model/rules") as typeof import("../../components/model/rules");
   it("accepts paths and restic URLs, and refuses a password inside the URL, naming field and rule", () => {
     for (const ok of ["/var/backups/simple-paas/blog", "sftp:backup@vault:/srv/restic/blog", "b2:bucket:blog", "rest:https://vault.example.com:8000/blog", "s3:s3.amazonaws.com/bucket/blog"]) {
       parseOrThrow(siteBackupOptionsSchema, { repository: ok }, "backup");
@@ -431,7 +431,7 @@ describe("validation: backup repositories", () => {
   });
 
   it("masks URL passwords in values quoted back, and leaves other values as they are", () => {
-    const { redactUrlPasswords } = require("../../components/validation") as typeof import("../../components/validation");
+    const { redactUrlPasswords } = require("../../components/model/rules") as typeof import("../../components/model/rules");
     assert.equal(redactUrlPasswords("rest:https://u:pw@h:8000/a rest:http://v:p%40ss@g/b"), "rest:https://u:***@h:8000/a rest:http://v:***@g/b");
     assert.equal(redactUrlPasswords("rest:https://u:p@ss@h/a"), "rest:https://u:***@h/a");
     assert.equal(redactUrlPasswords("rest:https://u:p ss@h/a"), "rest:https://u:***@h/a");

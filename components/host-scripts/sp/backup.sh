@@ -51,7 +51,7 @@ run_per_site() {
 
 record_timeout() {
   local EV_SITE="$2" msg="timed out after ${SP_BACKUP_TIMEOUT}s"
-  if [[ "$1" == backup ]]; then write_backup_status failed "" "$msg"; fi
+  if [[ "$1" == backup ]]; then write_status backup failed "" "$msg"; fi
   log_event "$1" failed "$msg"
 }
 
@@ -83,34 +83,60 @@ cmd_backup() {
   run_per_site backup "$kind" "${tags[@]}"
 }
 
-# _backup-one SITE KIND [TAG...]: dump, restic, tar, status, log.
+# _backup-one SITE KIND [TAG...]: dump, restic, tar, status, log, heartbeat.
 backup_one() {
-  local kind="$2" tag tag_args=() tar_note=""
+  local kind="$2" tag tag_args=() tar_note="" started wait
   [[ "$kind" =~ ^(manual|scheduled|final)$ ]] || usage_error "_backup-one: bad kind '$kind'"
   begin_site_event backup "$1"
   shift 2
   for tag in "$@"; do tag_args+=(--tag "$tag"); done
-  lock_site
+  started="$(date +%s)"
+  # Wait for another backup of the site at most until shortly before this
+  # one's own timeout; giving up leaves the status to the one that runs.
+  wait=$(( SP_BACKUP_TIMEOUT > 120 ? SP_BACKUP_TIMEOUT - 60 : SP_BACKUP_TIMEOUT / 2 ))
+  if (( SP_LOCK_WAIT < wait )); then wait=$SP_LOCK_WAIT; fi
+  lock_site "$wait" skip
+  if (( LOCK_WAITED )) && [[ "$kind" != final ]] && good_backup_since "$started"; then
+    log_event backup skipped "another backup of $SP_SITE finished while this one waited for it (at $GOOD_TIME, snapshot $GOOD_SNAPSHOT)"
+    EV_DONE=1
+    return 0
+  fi
   dump_database
   restic_backup "$kind" "${tag_args[@]}"
   if [[ -n "${SP_TAR_DIR:-}" ]]; then
     tar_backup
     tar_note=" archive=$TAR_FILE"
   fi
-  write_backup_status ok "$SNAPSHOT" "kind=$kind snapshot=$SNAPSHOT$tar_note"
+  write_status backup ok "$SNAPSHOT" "kind=$kind snapshot=$SNAPSHOT$tar_note"
   log_event backup ok "kind=$kind snapshot=$SNAPSHOT$tar_note"
   EV_DONE=1
+  heartbeat ok "backup of $SP_SITE: snapshot $SNAPSHOT"
+}
+
+# good_backup_since EPOCH: the last good backup finished after EPOCH; sets GOOD_TIME and GOOD_SNAPSHOT.
+good_backup_since() {
+  local SP_LAST_GOOD_TIME="" SP_LAST_SNAPSHOT="" SP_LAST_RESULT=""
+  [[ -f "$SP_STATUS_DIR/$SP_SITE" ]] || return 1
+  # shellcheck source=/dev/null
+  source "$SP_STATUS_DIR/$SP_SITE"
+  [[ -n "$SP_LAST_GOOD_TIME" && "$SP_LAST_RESULT" == ok ]] || return 1
+  (( $(date -d "$SP_LAST_GOOD_TIME" +%s) >= $1 )) || return 1
+  GOOD_TIME="$SP_LAST_GOOD_TIME"
+  GOOD_SNAPSHOT="$SP_LAST_SNAPSHOT"
 }
 
 dump_is_complete() { [[ "$(tail -n 1 -- "$1")" == "-- Dump completed"* ]]; }
 
 # The site database (only its tables, routines, triggers, events; no
-# CREATE DATABASE, so it imports into a database of any name) into
-# sql/DB.sql through a temp file: a failed or cut dump never replaces
-# the last good one, and fails the backup before restic runs.
+# CREATE DATABASE, so it imports into a database of any name) into the
+# dump dir, which is root's alone (the site cannot replace the dump between
+# here and restic, or before a restore), through a temp file: a failed or
+# cut dump never replaces the last good one, and fails the backup before
+# restic runs.
 dump_database() {
-  local dir="$SP_DATA_DIR/sql" tmp rc=0 bin=mariadb-dump
-  [[ -d "$dir" && ! -L "$dir" ]] || die "database dump: $dir is not a directory"
+  local dir="$SP_DUMP_DIR" tmp rc=0 bin=mariadb-dump
+  if [[ ! -e "$dir" ]]; then install -d -m 0700 -o root -g root -- "$dir"; fi
+  [[ -d "$dir" && ! -L "$dir" && "$(stat -c '%u %a' -- "$dir")" == "0 700" ]] || die "database dump: $dir is not a directory of root's alone (0700)"
   [[ -r "$MYSQL_CNF" ]] || die "database dump: cannot read $MYSQL_CNF"
   command -v mariadb-dump >/dev/null 2>&1 || bin=mysqldump
   tmp="$(mktemp "$dir/.$SP_DB_NAME.sql.sp-tmp.XXXXXX")"
@@ -120,14 +146,15 @@ dump_database() {
   cat -- "$WORK/dump.err" >&2
   (( rc == 0 )) || die "database dump failed ($bin exit $rc): $(tail -n 1 -- "$WORK/dump.err")"
   dump_is_complete "$tmp" || die "database dump of $SP_DB_NAME is cut short (no 'Dump completed' line)"
-  chown -- "$SP_USER:$SP_GROUP" "$tmp"
-  chmod 0640 -- "$tmp"
+  chmod 0600 -- "$tmp"
   mv -f -- "$tmp" "$dir/$SP_DB_NAME.sql"
 }
 
-# restic backup of the data dir, relative to it: the snapshot holds
-# public/ private/ sql/ at its root whatever the host's paths, so restore
-# needs no path mapping. Sets SNAPSHOT.
+# restic backup of the site's data dir (tmp/ and cache dirs left out) and
+# dump dir, relative to the site's dir: the snapshot holds data/ and dump/
+# at its root whatever the host's paths (the layout sp restore calls 2;
+# snapshots of earlier releases hold data's public/ private/ sql/ at their
+# root). Sets SNAPSHOT.
 restic_backup() {
   local kind="$1" rc=0
   shift
@@ -136,8 +163,9 @@ restic_backup() {
     warn "creating the restic repository $SP_RESTIC_REPOSITORY"
     restic_site init >&2 || die "restic init of $SP_RESTIC_REPOSITORY failed"
   fi
-  (cd -- "$SP_DATA_DIR" && restic_site backup --json --quiet --exclude-caches --exclude "$SP_DATA_DIR/tmp" \
-    --exclude '*.sp-tmp.*' --tag "site=$SP_SITE" --tag "kind=$kind" "$@" .) >"$WORK/backup.json" || rc=$?
+  (cd -- "$SP_SITE_HOME" && restic_site backup --json --quiet --exclude-caches --exclude "$SP_DATA_DIR/tmp" \
+    --exclude '*.sp-tmp.*' --tag "site=$SP_SITE" --tag "kind=$kind" --tag layout=2 "$@" \
+    "$(basename -- "$SP_DATA_DIR")" "$(basename -- "$SP_DUMP_DIR")") >"$WORK/backup.json" || rc=$?
   cat -- "$WORK/backup.json" >&2
   SNAPSHOT="$(sed -n 's/.*"snapshot_id":"\([0-9a-f]*\)".*/\1/p' "$WORK/backup.json" | tail -n 1)"
   (( rc != 3 )) || die "restic could not read some files: snapshot ${SNAPSHOT:-?} is incomplete"
@@ -146,8 +174,8 @@ restic_backup() {
   SNAPSHOT="${SNAPSHOT:0:8}"
 }
 
-# DATA (dump included, tmp/ excluded) as SITE-<UTC time>.tar.gz, written
-# through a temp file; keeps the newest SP_TAR_KEEP. Sets TAR_FILE.
+# The data dir (tmp/ left out) and the dump as SITE-<UTC time>.tar.gz,
+# written through a temp file; keeps the newest SP_TAR_KEEP. Sets TAR_FILE.
 tar_backup() {
   local tmp rc=0 archives
   [[ "${SP_TAR_KEEP:-}" =~ ^[1-9][0-9]*$ ]] || die "SP_TAR_KEEP must be a positive number, not '${SP_TAR_KEEP:-}'"
@@ -161,9 +189,11 @@ tar_backup() {
   CLEANUP_PATHS+=("$tmp")
   # GNU tar exits 1 when a file changed while it was read (a live site);
   # restic takes such files as they are, so does this. Worse fails.
-  tar -C "$SP_DATA_DIR" --anchored --exclude=./tmp --no-anchored --exclude='*.sp-tmp.*' --exclude-caches \
-    --warning=no-file-changed -czf "$tmp" . || rc=$?
-  (( rc <= 1 )) || die "tar of $SP_DATA_DIR failed (exit $rc)"
+  # It stores links as links (no -h): it never reads what a link points at.
+  tar -C "$SP_SITE_HOME" --anchored --exclude="./$(basename -- "$SP_DATA_DIR")/tmp" --exclude="$(basename -- "$SP_DATA_DIR")/tmp" \
+    --no-anchored --exclude='*.sp-tmp.*' --exclude-caches \
+    --warning=no-file-changed -czf "$tmp" "$(basename -- "$SP_DATA_DIR")" "$(basename -- "$SP_DUMP_DIR")" || rc=$?
+  (( rc <= 1 )) || die "tar of $SP_DATA_DIR and $SP_DUMP_DIR failed (exit $rc)"
   chmod 0600 -- "$tmp"
   mv -f -- "$tmp" "$TAR_FILE"
   # The UTC timestamps sort by name; nullglob is on.

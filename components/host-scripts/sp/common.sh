@@ -3,24 +3,25 @@
 # Shared functions of the `sp` command: errors and exit codes, the exit
 # trap that records failed events, loading and checking the settings files
 # of docs/HOST-LAYOUT.md, the per-site lock, restic and MariaDB wrappers,
-# the status file and the event log.
+# the status files, the heartbeat and the event log.
 #
-# A part of the `sp` command (components/render/sp-command.ts puts CONF_DIR
-# and SP_SELF in front of the parts); this header ends at the first blank line.
+# A part of the `sp` command (components/render/sp-command.ts puts CONF_DIR,
+# SP_SITE_PATTERN and SP_SELF in front of the parts); this header ends at
+# the first blank line.
 
-readonly SITE_RE='^[a-z][a-z0-9-]{0,31}$'
 readonly SITE_LABEL='simple-paas.site'
 readonly MYSQL_CNF="$CONF_DIR/mysql-admin.cnf"
 
 FAIL_MSG=""      # reason of the failure, set by die, recorded by on_exit
 USAGE_ERROR=0
-EV_ACTION=""     # backup|prune|restore while one runs: on_exit records a failure
+EV_ACTION=""     # backup|prune|restore|drill while one runs: on_exit records a failure
 EV_SITE=""       # the site of that event
 EV_DONE=0
 CLEANUP_PATHS=() # temp files and dirs, removed on exit
 STOPPED=()       # containers a restore stopped: started again on exit
 WORK=""
 STAGE=""
+LOCK_WAITED=0    # lock_site had to wait for another process of the site
 
 warn() { printf 'sp: %s\n' "$*" >&2; }
 die() {
@@ -35,7 +36,7 @@ usage_error() {
 }
 
 # Runs on every exit: starts what a restore stopped, removes temp files,
-# records a failed backup/prune/restore, maps failures to exit code 1.
+# records a failed backup/prune/restore/drill, maps failures to exit code 1.
 on_exit() {
   local rc=$? msg
   set +e
@@ -46,8 +47,12 @@ on_exit() {
   if (( ${#CLEANUP_PATHS[@]} )); then rm -rf -- "${CLEANUP_PATHS[@]}"; fi
   if [[ -n "$EV_ACTION" && "$EV_DONE" != 1 ]]; then
     msg="${FAIL_MSG:-stopped with exit status $rc}"
-    if [[ "$EV_ACTION" == backup ]]; then write_backup_status failed "" "$msg"; fi
+    case "$EV_ACTION" in
+      backup) write_status backup failed "" "$msg" ;;
+      drill) write_status drill failed "" "$msg" ;;
+    esac
     log_event "$EV_ACTION" failed "$msg"
+    case "$EV_ACTION" in backup | drill) heartbeat fail "$EV_ACTION of $EV_SITE failed: $msg" ;; esac
   fi
   if (( rc != 0 )); then
     if (( USAGE_ERROR )); then exit 2; fi
@@ -69,13 +74,14 @@ begin_event() {
   CLEANUP_PATHS+=("$WORK")
 }
 
+# The one rule for site names (model/rules.ts SITE_NAME), checked before a name becomes part of a path.
 check_site_name() {
-  [[ "$1" =~ $SITE_RE ]] || usage_error "invalid site name '$1': must match $SITE_RE"
+  [[ "$1" =~ $SP_SITE_PATTERN && "$1" != *--* ]] || usage_error "invalid site name '$1': must match $SP_SITE_PATTERN without '--'"
 }
 
 # Settings files hold only NAME='value' lines written by root (HOST-LAYOUT.md).
 source_env() {
-  [[ -f "$1" && -r "$1" ]] || die "cannot read $1"
+  [[ -f "$1" && -r "$1" && ! -L "$1" ]] || die "cannot read $1"
   # shellcheck source=/dev/null
   source "$1"
 }
@@ -96,6 +102,8 @@ load_host() {
   [[ "$SP_LOCK_WAIT" =~ ^[0-9]+$ ]] || die "SP_LOCK_WAIT must be a number of seconds"
 }
 
+plain_path() { [[ "$1" =~ ^/[A-Za-z0-9._/-]+$ && "$1" != *..* ]]; }
+
 # Loads site.env; the name is checked before it becomes part of a path.
 load_site() {
   local site="$1" f
@@ -103,19 +111,24 @@ load_site() {
   SITE_DIR="$CONF_DIR/sites/$site"
   f="$SITE_DIR/site.env"
   [[ -f "$f" ]] || die "unknown site '$site': there is no $f (see: sp list)"
-  unset SP_SITE SP_DATA_DIR SP_DB_NAME SP_DB_USER SP_USER SP_GROUP
+  unset SP_SITE SP_DATA_DIR SP_DUMP_DIR SP_DB_NAME SP_DB_USER SP_USER SP_GROUP SP_DB_HOST SP_DB_PORT SP_DB_BIND SP_DB_TLS SP_DB_CA_FILE
   source_env "$f"
-  need_vars "$f" SP_SITE SP_DATA_DIR SP_DB_NAME SP_USER SP_GROUP
+  need_vars "$f" SP_SITE SP_DATA_DIR SP_DUMP_DIR SP_DB_NAME SP_DB_USER SP_USER SP_GROUP
   [[ "$SP_SITE" == "$site" ]] || die "$f names the site '$SP_SITE', not '$site'"
-  [[ "$SP_DATA_DIR" =~ ^/[A-Za-z0-9._/-]+$ && "$SP_DATA_DIR" != *..* ]] || die "$f: SP_DATA_DIR '$SP_DATA_DIR' is not a plain absolute path"
-  [[ "$SP_DB_NAME" =~ ^[A-Za-z0-9_]{1,64}$ ]] || die "$f: SP_DB_NAME '$SP_DB_NAME' is not a plain database name"
+  plain_path "$SP_DATA_DIR" || die "$f: SP_DATA_DIR '$SP_DATA_DIR' is not a plain absolute path"
+  plain_path "$SP_DUMP_DIR" || die "$f: SP_DUMP_DIR '$SP_DUMP_DIR' is not a plain absolute path"
+  # Both in the site's dir, which is root's: what is in it cannot be swapped by the site.
+  SP_SITE_HOME="$(dirname -- "$SP_DATA_DIR")"
+  [[ "$(dirname -- "$SP_DUMP_DIR")" == "$SP_SITE_HOME" ]] || die "$f: SP_DATA_DIR and SP_DUMP_DIR must be in the same directory"
+  [[ "$SP_DB_NAME" =~ ^[A-Za-z0-9_]{1,64}$ && "$SP_DB_USER" =~ ^[A-Za-z0-9_]{1,80}$ ]] || die "$f: SP_DB_NAME/SP_DB_USER are not plain names"
   [[ "$SP_USER" =~ ^[a-z_][a-z0-9_-]{0,31}$ && "$SP_GROUP" =~ ^[a-z_][a-z0-9_-]{0,31}$ ]] || die "$f: SP_USER/SP_GROUP are not plain user/group names"
 }
 
 load_backup() {
   local f="$SITE_DIR/backup/backup.env"
   [[ -f "$f" ]] || die "site '$SP_SITE' has no backups configured (there is no $f)"
-  unset SP_RESTIC_REPOSITORY SP_KEEP_LAST SP_KEEP_HOURLY SP_KEEP_DAILY SP_KEEP_WEEKLY SP_KEEP_MONTHLY SP_KEEP_YEARLY SP_TAR_DIR SP_TAR_KEEP
+  unset SP_RESTIC_REPOSITORY SP_KEEP_LAST SP_KEEP_HOURLY SP_KEEP_DAILY SP_KEEP_WEEKLY SP_KEEP_MONTHLY SP_KEEP_YEARLY SP_TAR_DIR SP_TAR_KEEP \
+    SP_BACKUP_MAX_AGE SP_DRILL SP_DRILL_MAX_AGE SP_DRILL_READ_DATA_PERCENT
   source_env "$f"
   need_vars "$f" SP_RESTIC_REPOSITORY
   [[ -f "$SITE_DIR/backup/restic_pass" ]] || die "there is no $SITE_DIR/backup/restic_pass"
@@ -143,19 +156,37 @@ configured_sites() {
   local dir name
   for dir in "$CONF_DIR"/sites/*/; do
     name="$(basename -- "$dir")"
-    if [[ "$name" =~ $SITE_RE && -f "$dir/site.env" ]]; then printf '%s\n' "$name"; fi
+    if [[ "$name" =~ $SP_SITE_PATTERN && -f "$dir/site.env" ]]; then printf '%s\n' "$name"; fi
   done
 }
 
-# One backup, prune or restore of a site at a time, whoever starts it; the
-# lock (fd 9) is held until this process exits.
+# One backup, prune, restore or drill of a site at a time, whoever starts
+# it, and never while the site's data is being deleted; the lock (fd 9) is
+# held until this process exits. lock_site [WAIT [skip]]: waits at most
+# WAIT seconds (default SP_LOCK_WAIT), then dies, or with "skip" logs that
+# this ACTION did not run, writes no status (the one that holds the lock
+# will) and exits 1. Sets LOCK_WAITED when it had to wait.
 lock_site() {
-  local lock="$SP_STATUS_DIR/$SP_SITE.lock"
+  local lock="$SP_STATUS_DIR/$SP_SITE.lock" wait="${1:-$SP_LOCK_WAIT}" mode="${2:-die}" msg
   mkdir -p -- "$SP_STATUS_DIR"
   exec 9>>"$lock"
+  LOCK_WAITED=0
   if ! flock -n 9; then
-    warn "another backup, prune or restore of '$SP_SITE' is running: waiting up to ${SP_LOCK_WAIT}s"
-    flock -w "$SP_LOCK_WAIT" 9 || die "gave up waiting for the lock $lock"
+    LOCK_WAITED=1
+    warn "another backup, prune, restore or drill of '$SP_SITE' is running: waiting up to ${wait}s"
+    if ! flock -w "$wait" 9; then
+      msg="another backup, prune, restore or drill of '$SP_SITE' still runs after ${wait}s"
+      [[ "$mode" == skip ]] || die "gave up waiting for the lock $lock: $msg"
+      log_event "$EV_ACTION" skipped "$msg: this one did not run"
+      EV_DONE=1
+      FAIL_MSG="skipped"
+      exit 1
+    fi
+  fi
+  if [[ -f "$SP_STATUS_DIR/$SP_SITE.removed" && ! -d "$SP_DATA_DIR" ]]; then
+    warn "'$SP_SITE' was removed at $(cat -- "$SP_STATUS_DIR/$SP_SITE.removed"): its data is gone, nothing to do"
+    EV_DONE=1
+    exit 0
   fi
 }
 
@@ -192,7 +223,7 @@ check_repo() {
   if (( rc == 12 )) || [[ "$lower" == *"wrong password"* ]]; then
     die "the restic repository $SP_RESTIC_REPOSITORY exists but $SITE_DIR/backup/restic_pass does not open it: it was made with another password. Set the key it was made with (simple-paas:backupKey, or the site's backup.password) and run pulumi up again; or move the repository away to start a new one (its snapshots stay unreadable without that key)"
   fi
-  die "cannot open the restic repository $SP_RESTIC_REPOSITORY (restic exit $rc)"
+  die "cannot open the restic repository $SP_RESTIC_REPOSITORY (restic exit $rc): $(tail -n 1 <<<"$out")"
 }
 
 # The MariaDB client as the admin account (mysql-admin.cnf, never argv).
@@ -209,18 +240,41 @@ env_line() {
   printf "%s='%s'\n" "$1" "${2//\'/$q}"
 }
 
-write_backup_status() {
-  local file="$SP_STATUS_DIR/$EV_SITE" tmp
+# write_status KIND RESULT SNAPSHOT MESSAGE: the last backup (KIND backup,
+# file STATUS_DIR/SITE) or drill (STATUS_DIR/SITE.drill), keeping the time
+# of the last good one across failures.
+write_status() {
+  local kind="$1" file="$SP_STATUS_DIR/$EV_SITE" tmp now good="" SP_LAST_GOOD_TIME=""
+  if [[ "$kind" == drill ]]; then file="$file.drill"; fi
+  now="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  if [[ -f "$file" ]]; then
+    # shellcheck source=/dev/null
+    good="$(source "$file" && printf '%s' "${SP_LAST_GOOD_TIME:-}")" || good=""
+  fi
+  if [[ "$2" == ok ]]; then good="$now"; fi
   mkdir -p -- "$SP_STATUS_DIR"
   tmp="$(mktemp "$file.XXXXXX")"
   {
-    env_line SP_LAST_BACKUP_TIME "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-    env_line SP_LAST_BACKUP_RESULT "$1"
-    env_line SP_LAST_BACKUP_SNAPSHOT "$2"
-    env_line SP_LAST_BACKUP_MESSAGE "${3//$'\n'/ }"
+    env_line SP_LAST_TIME "$now"
+    env_line SP_LAST_RESULT "$2"
+    env_line SP_LAST_SNAPSHOT "$3"
+    env_line SP_LAST_MESSAGE "${4//$'\n'/ }"
+    env_line SP_LAST_GOOD_TIME "$good"
   } >"$tmp"
   chmod 0644 -- "$tmp"
   mv -f -- "$tmp" "$file"
+}
+
+# heartbeat ok|fail MESSAGE: pings the site's heartbeat URL (a secret file,
+# given to curl in a config on stdin, never on its command line): the URL
+# on success, URL/fail with the reason on failure. Never fails the caller.
+heartbeat() {
+  local file="${SITE_DIR:-/nonexistent}/backup/heartbeat_url" url
+  [[ -n "${SITE_DIR:-}" && -s "$file" ]] || return 0
+  url="$(cat -- "$file")"
+  if [[ "$1" == fail ]]; then url="${url%/}/fail"; fi
+  printf 'url = "%s"\n' "${url//\"/\\\"}" |
+    timeout 20 curl -fsS -m 15 --retry 2 -o /dev/null -K - --data-raw "${2:0:1000}" 2>&1 | sed 's/^/sp: heartbeat: /' >&2 || true
 }
 
 # One line per event in SP_LOG_FILE, and on stderr unless stderr is that
@@ -232,4 +286,14 @@ log_event() {
   mkdir -p -- "$(dirname -- "$SP_LOG_FILE")"
   printf '%s\n' "$line" >>"$SP_LOG_FILE"
   if [[ ! /dev/stderr -ef "$SP_LOG_FILE" ]]; then printf 'sp: %s\n' "$line" >&2; fi
+}
+
+# as_site CMD...: CMD as the site's Linux user and group, no other group,
+# no new privileges: whatever a site wrote is handled with a site's rights.
+as_site() {
+  local uid gid
+  uid="$(id -u -- "$SP_USER")" || die "there is no user $SP_USER"
+  gid="$(getent group "$SP_GROUP" | cut -d: -f3)"
+  [[ -n "$gid" ]] || die "there is no group $SP_GROUP"
+  setpriv --reuid="$uid" --regid="$gid" --clear-groups --no-new-privs -- "$@"
 }

@@ -10,51 +10,68 @@ usage() {
 sp - operate the simple-paas sites of this host (run as root)
 
   sp list                          one line per site: name, containers (newest first), state
-  sp status [SITE]                 container state and health, last backup (time, result, snapshot)
+  sp status [SITE]                 the current container's state and health, the last backup and
+                                   restore drill; exit 1, with the reasons, when a site needs attention
   sp logs SITE [OPTIONS...]        docker logs of the newest container (OPTIONS: -f, --tail N ...)
-  sp shell SITE                    a shell in the newest running container (needs a terminal)
-  sp exec SITE CMD [ARG...]        CMD in the newest running container, with the site's env and volumes
+  sp shell SITE                    a shell in the site's current container (needs a terminal)
+  sp exec SITE CMD [ARG...]        CMD in the site's current container, with its env and volumes
   sp backup SITE|--all [--scheduled|--final] [--tag TAG]...
   sp prune SITE|--all
   sp snapshots SITE
   sp restore SITE [SNAPSHOT] [--yes]
   sp restore SITE --if-fresh
   sp tar-restore SITE ARCHIVE [--yes]
+  sp drill SITE                    a restore drill of the latest snapshot now
+  sp prune-images [--keep N] [--dry-run]
   sp help
 
 backup    1. dumps the site database (tables, routines, triggers, events; no CREATE
-             DATABASE) into DATA/sql/DB.sql via a temp file; a failed dump fails the
-             backup and restic does not run.
-          2. restic backup of DATA without DATA/tmp and cache dirs (CACHEDIR.TAG) into
-             the site's repository, created when there is none (never over one whose
-             password fails). Tags: site=SITE and kind=manual (default), kind=scheduled
-             (--scheduled: cron) or kind=final (--final: before a site is destroyed);
-             --tag adds more.
-          3. with SP_TAR_DIR: DATA as SITE-YYYYmmddTHHMMSSZ.tar.gz too, keeping the
-             newest SP_TAR_KEEP archives.
-          4. writes the status file and a log line, ok or failed.
+             DATABASE) into the site's dump dir (root's alone) via a temp file; a failed
+             dump fails the backup and restic does not run.
+          2. restic backup of DATA (without DATA/tmp and cache dirs, CACHEDIR.TAG) and the
+             dump dir into the site's repository, created when there is none (never over
+             one whose password fails). Tags: site=SITE, layout=2 and kind=manual
+             (default), kind=scheduled (--scheduled: cron) or kind=final (--final: before
+             a site is destroyed); --tag adds more.
+          3. with SP_TAR_DIR: DATA and the dump as SITE-YYYYmmddTHHMMSSZ.tar.gz too,
+             keeping the newest SP_TAR_KEEP archives.
+          4. writes the status file and a log line, ok or failed, and pings the site's
+             heartbeat URL if it has one (URL/fail with the reason on failure).
+          A backup that finds another one of the site running waits for it; when that one
+          succeeded meanwhile, this one is "skipped" (logged, status untouched, exit 0).
           --all: each site with backups in turn, each within SP_BACKUP_TIMEOUT seconds
           (default 3600); a failure does not stop the others.
 prune     restic forget --prune with the site's SP_KEEP_* over all its snapshots as one
           group (also those of an earlier host), always keeping those tagged manual,
           kind=manual or kind=final; then restic check.
-restore   restores SNAPSHOT (default: latest) beside DATA, swaps public/ private/ sql/
-          (tmp/ stays), gives them to the site user and group (directories 2770),
-          recreates the database from sql/DB.sql and restarts the running containers
-          (stopped meanwhile). Needs --yes when the site has files or tables.
-          --if-fresh: the latest snapshot, only into what is empty: the files when
-          public/ private/ sql/ hold none, the database when it has no tables; without
-          a repository or snapshot there is nothing to restore (exit 0).
+restore   restores SNAPSHOT (default: latest) beside DATA, gives the files to the site
+          user and group (directories 2770) there, swaps public/ private/ sql/ in (tmp/
+          stays), recreates the database and imports the dump as the site's own
+          database account, in a sandboxed client, as the site's Linux user; restarts
+          the running containers (stopped meanwhile). Needs --yes when the site has
+          files or tables. --if-fresh: the latest snapshot, only into what is empty:
+          the files when public/ private/ sql/ hold none, the database when it has no
+          tables; without a repository or snapshot there is nothing to restore (exit 0).
+          Snapshots of earlier releases (public/ private/ sql/ at their root) restore too.
 tar-restore  the same from a tar backup (a path or a file name in SP_TAR_DIR).
+drill     restores the latest snapshot where the site cannot see it (restic --verify),
+          compares the files with what the snapshot lists, imports its dump into a scratch
+          database (sandboxed, the site's account) and checks that a second dump equals
+          it, counts tables and rows, and runs restic check --read-data-subset (the
+          site's share); writes the drill status, pings the heartbeat. Scheduled by cron.
+prune-images  removes site images no container uses, keeping each site's newest N
+          deployments' images (what a rollback needs; default 2). The host's cron runs it.
 
-Backup, prune and restore of one site never run at the same time (a lock per site,
-waiting up to SP_LOCK_WAIT seconds, default 3600). stdout carries only the output of
-list, status, snapshots and help; progress, restic and MariaDB output go to stderr.
+Backup, prune, restore and drill of one site never run at the same time (a lock per site,
+waiting up to SP_LOCK_WAIT seconds, default 3600), nor while the site's data is deleted.
+stdout carries only the output of list, status, snapshots, prune-images --dry-run and help;
+progress, restic and MariaDB output go to stderr.
 
 Exit codes: 0 ok; 1 failure (for --all: any site failed); 2 usage error, also a
 restore that needs --yes. sp exec exits with the command's code. sp status exits 1
-when a site needs attention: no container, newest container not running or
-unhealthy, docker unreachable, or the last backup failed (never backed up is not).
+when a site needs attention: no container, its container not running or unhealthy,
+docker unreachable, the last backup or drill failed, or the last good one is older than
+its schedule allows (also: none yet, once the site is older than that).
 USAGE
   printf '\nConfiguration: %s\n' "$CONF_DIR"
 }
@@ -78,9 +95,12 @@ main() {
     snapshots) cmd_snapshots "$@" ;;
     restore) cmd_restore "$@" ;;
     tar-restore) cmd_tar_restore "$@" ;;
-    # Internal: one site per process, run by backup/prune under a timeout.
+    drill) cmd_drill "$@" ;;
+    prune-images) cmd_prune_images "$@" ;;
+    # Internal: one site per process, run by backup/prune/drill under a timeout.
     _backup-one) backup_one "$@" ;;
     _prune-one) prune_one "$@" ;;
+    _drill-one) drill_one "$@" ;;
     *) usage_error "unknown command '$cmd'" ;;
   esac
 }

@@ -1,8 +1,9 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2034 # variables shared with the other parts of sp (the assembled sp is checked whole)
-# `sp restore|tar-restore`: a staged restore beside the data dir, swapped
-# in by renames, ownership fixed, database recreated from the dump; the
-# site's running containers are stopped meanwhile.
+# `sp restore|tar-restore`: a staged restore beside the data dir, ownership
+# fixed in the stage, swapped in by renames, the database recreated from
+# the dump by the site's own account in a sandboxed client; the site's
+# running containers are stopped meanwhile.
 #
 # A part of the `sp` command (components/render/sp-command.ts puts CONF_DIR
 # and SP_SELF in front of the parts); this header ends at the first blank line.
@@ -36,9 +37,10 @@ site_has_data() {
   (( DB_TABLES > 0 ))
 }
 
-# A private dir beside the data dir: same filesystem, so the swap is renames.
+# A dir of root's alone in the site's dir (root's too): same filesystem as
+# the data dir, so the swap is renames.
 make_stage() {
-  STAGE="$(mktemp -d "$(dirname -- "$SP_DATA_DIR")/.sp-restore.XXXXXX")"
+  STAGE="$(mktemp -d "$SP_SITE_HOME/.sp-restore.XXXXXX")"
   CLEANUP_PATHS+=("$STAGE")
   mkdir -- "$STAGE/new" "$STAGE/old"
 }
@@ -72,40 +74,57 @@ start_site_containers() {
   fi
 }
 
-swap_one() {
-  local src="$1" d="$2"
-  if [[ -e "$SP_DATA_DIR/$d" || -L "$SP_DATA_DIR/$d" ]]; then
-    mv -T -- "$SP_DATA_DIR/$d" "$STAGE/old/$d" || return 1
-  fi
-  if [[ -d "$src/$d" && ! -L "$src/$d" ]]; then
-    mv -T -- "$src/$d" "$SP_DATA_DIR/$d" || return 1
+# STAGED_DATA / STAGED_DUMP: where a staged backup ($1) keeps the data dir's
+# public/ private/ sql/ and the dump. Layout 2 (this release's snapshots
+# and archives) holds data/ and dump/; layout 1 (earlier releases) holds
+# public/ private/ sql/ at its root, the dump in sql/.
+locate_staged() {
+  local src="$1"
+  if [[ -d "$src/data" && ! -L "$src/data" ]]; then
+    STAGED_DATA="$src/data"
+    STAGED_DUMP="$src/dump/$SP_DB_NAME.sql"
   else
-    mkdir -- "$SP_DATA_DIR/$d" || return 1
+    STAGED_DATA="$src"
+    STAGED_DUMP="$src/sql/$SP_DB_NAME.sql"
   fi
 }
 
-# Renames the restored public/ private/ sql/ into the data dir (tmp/ and
-# anything else stay); puts the old ones back if a rename fails.
-swap_data_dirs() {
-  local src="$1" d bad=""
+# Ownership and modes are fixed in the stage, a dir of root's alone that no
+# site can reach: nothing there can be swapped for a link meanwhile. -h:
+# a link from the backup is changed itself, never followed.
+prepare_staged_files() {
+  local d
   for d in public private sql; do
-    if ! swap_one "$src" "$d"; then bad="$d"; break; fi
+    if [[ -e "$STAGED_DATA/$d" || -L "$STAGED_DATA/$d" ]]; then
+      [[ -d "$STAGED_DATA/$d" && ! -L "$STAGED_DATA/$d" ]] || die "the backup's $d is not a directory; nothing was changed"
+    else
+      mkdir -- "$STAGED_DATA/$d"
+    fi
+    chown -R -P -h -- "$SP_USER:$SP_GROUP" "$STAGED_DATA/$d" || die "cannot give the restored $d/ to $SP_USER:$SP_GROUP"
+    find "$STAGED_DATA/$d" -type d -exec chmod 2770 {} + || die "cannot set the modes of the restored $d/"
+  done
+}
+
+# Renames the staged public/ private/ sql/ into the data dir (tmp/ and
+# anything else stay); puts the old ones back if a rename fails. Renames
+# only: the data dir is the site's, and a rename acts on the entry itself.
+swap_data_dirs() {
+  local d bad="" moved=()
+  for d in public private sql; do
+    if [[ -e "$SP_DATA_DIR/$d" || -L "$SP_DATA_DIR/$d" ]]; then
+      mv -T -- "$SP_DATA_DIR/$d" "$STAGE/old/$d" || { bad="$d"; break; }
+    fi
+    mv -T -- "$STAGED_DATA/$d" "$SP_DATA_DIR/$d" || { bad="$d"; break; }
+    moved+=("$d")
   done
   [[ -n "$bad" ]] || return 0
   for d in public private sql; do
     if [[ -e "$STAGE/old/$d" || -L "$STAGE/old/$d" ]]; then
-      rm -rf -- "${SP_DATA_DIR:?}/$d"
+      if [[ -e "$SP_DATA_DIR/$d" || -L "$SP_DATA_DIR/$d" ]]; then mv -T -- "$SP_DATA_DIR/$d" "$STAGE/new-undone-$d"; fi
       mv -T -- "$STAGE/old/$d" "$SP_DATA_DIR/$d"
     fi
   done
   die "could not put the restored $bad/ in place; the previous files are back"
-}
-
-fix_data_ownership() {
-  local dirs=("$SP_DATA_DIR/public" "$SP_DATA_DIR/private" "$SP_DATA_DIR/sql")
-  # -P -h: a symlink in the data is changed itself, never followed.
-  chown -R -P -h -- "$SP_USER:$SP_GROUP" "${dirs[@]}" || die "cannot give $SP_DATA_DIR to $SP_USER:$SP_GROUP"
-  find "${dirs[@]}" -type d -exec chmod 2770 {} + || die "cannot set the modes of the directories in $SP_DATA_DIR"
 }
 
 # Sets RECREATE_SQL: DROP + CREATE of the site database, keeping its
@@ -123,31 +142,76 @@ plan_db_recreate() {
   fi
 }
 
-# DROP + CREATE as the admin keeps the site user's grants (mysql.db rows
-# outlive the database), then the dump goes in.
-import_dump() {
-  mysql_admin -e "$RECREATE_SQL" || die "cannot recreate the database $SP_DB_NAME"
-  mysql_admin "$SP_DB_NAME" <"$1" ||
-    die "the import of $1 into $SP_DB_NAME failed: the database is incomplete, restore again"
+# A dump is data, not a script: it may come from a site (a snapshot of an
+# earlier release held it in the site's own sql/), so it goes to the site's
+# own database account (ALL on its database, nothing else), from a client
+# in --sandbox mode (no \!, system, source, tee ...) without LOAD DATA
+# LOCAL, run as the site's Linux user. Definers become that account (a
+# dump made on another network names another host).
+# import_sandboxed DUMP DATABASE: DATABASE must exist; the account must be granted on it.
+import_sandboxed() {
+  local dump="$1" db="$2" bin=mariadb cnf_dir cnf password
+  [[ -f "$dump" && ! -L "$dump" ]] || die "$dump is not a regular file"
+  command -v mariadb >/dev/null 2>&1 || bin=mysql
+  "$bin" --help 2>/dev/null | grep -q -- '--sandbox' || die "this MariaDB client has no --sandbox mode: refusing to import a dump without it (upgrade mariadb-client)"
+  password="$CONF_DIR/sites/$SP_SITE/secrets/db_pass"
+  [[ -f "$password" && ! -L "$password" ]] || die "there is no $password"
+  # The client's options, readable by the site's user alone, in a dir of root's that it may only pass through.
+  cnf_dir="$(mktemp -d /run/simple-paas-import.XXXXXX)"
+  CLEANUP_PATHS+=("$cnf_dir")
+  chmod 0711 -- "$cnf_dir"
+  cnf="$cnf_dir/client.cnf"
+  {
+    printf '[client]\nuser = "%s"\n' "$SP_DB_USER"
+    printf 'password = "%s"\n' "$(sed 's/\\/\\\\/g; s/"/\\"/g' -- "$password")"
+    if [[ "${SP_DB_CLIENT:-socket}" == socket ]]; then
+      printf 'protocol = socket\n'
+    else
+      printf 'host = "%s"\nport = %s\n' "$SP_DB_HOST" "$SP_DB_PORT"
+      case "${SP_DB_TLS:-off}" in
+        verify) printf 'ssl\nssl-verify-server-cert\n'; if [[ -n "${SP_DB_CA_FILE:-}" ]]; then printf 'ssl-ca = "%s"\n' "$SP_DB_CA_FILE"; fi ;;
+        required) printf 'ssl\n' ;;
+      esac
+    fi
+  } >"$cnf"
+  chown -- "$SP_USER:$SP_GROUP" "$cnf"
+  chmod 0400 -- "$cnf"
+  # shellcheck disable=SC2016 # the inner script's own variables
+  as_site bash -c 'set -o pipefail
+    sed -E "/^INSERT INTO /!s/DEFINER=\`[^\`]*\`@\`[^\`]*\`/DEFINER=CURRENT_USER/g" |
+      "$1" --defaults-file="$2" --sandbox --local-infile=0 --batch --default-character-set=utf8mb4 "$3"' \
+    sp-import "$bin" "$cnf" "$db" <"$dump"
 }
 
-# Puts a staged backup (public/ private/ sql/ in $1) in place: the files
-# when $2 is 1, the database when $3 is 1. Running containers are stopped
-# meanwhile and started again, also after a failure (on_exit).
+# DROP + CREATE as the admin keeps the site user's grants (mysql.db rows
+# outlive the database), then the dump goes in as the site's own account.
+import_dump() {
+  mysql_admin -e "$RECREATE_SQL" || die "cannot recreate the database $SP_DB_NAME"
+  import_sandboxed "$1" "$SP_DB_NAME" ||
+    die "the import of the dump into $SP_DB_NAME failed (as the site's own account, sandboxed): the database is incomplete, restore again"
+}
+
+# Puts a staged backup ($1, either layout) in place: the files when $2 is
+# 1, the database when $3 is 1. Running containers are stopped meanwhile
+# and started again, also after a failure (on_exit).
 apply_restore() {
-  local src="$1" files="$2" db="$3" dump="$1/sql/$SP_DB_NAME.sql"
+  local src="$1" files="$2" db="$3"
+  locate_staged "$src"
   if (( db )); then
-    [[ -f "$dump" ]] || die "the backup holds no sql/$SP_DB_NAME.sql; nothing was changed"
-    dump_is_complete "$dump" || die "sql/$SP_DB_NAME.sql in the backup is cut short; nothing was changed"
+    [[ -f "$STAGED_DUMP" && ! -L "$STAGED_DUMP" ]] || die "the backup holds no dump of $SP_DB_NAME; nothing was changed"
+    dump_is_complete "$STAGED_DUMP" || die "the dump of $SP_DB_NAME in the backup is cut short; nothing was changed"
     plan_db_recreate
   fi
+  if (( files )); then prepare_staged_files; fi
   stop_site_containers
-  if (( files )); then
-    swap_data_dirs "$src"
-    fix_data_ownership
-    dump="$SP_DATA_DIR/sql/$SP_DB_NAME.sql"
+  if (( files )); then swap_data_dirs; fi
+  if (( db )); then
+    import_dump "$STAGED_DUMP"
+    # The dump dir holds the dump this database came from, as a backup would.
+    install -d -m 0700 -o root -g root -- "$SP_DUMP_DIR"
+    cp -- "$STAGED_DUMP" "$SP_DUMP_DIR/.$SP_DB_NAME.sql.sp-tmp.restored"
+    mv -f -- "$SP_DUMP_DIR/.$SP_DB_NAME.sql.sp-tmp.restored" "$SP_DUMP_DIR/$SP_DB_NAME.sql"
   fi
-  if (( db )); then import_dump "$dump"; fi
   start_site_containers
 }
 

@@ -1,15 +1,20 @@
 /**
- * One schema per component input, built from the rules in validation.ts.
- * Only plain (non-Output) values can be checked at preview; secrets arrive
- * as Inputs and are checked when known (see checkSecretNotEmpty).
+ * One schema per component input (model/args.ts), built from the rules in
+ * rules.ts. Only plain (non-Output) values can be checked at preview;
+ * secrets arrive as Inputs and are checked when known (checkSecretNotEmpty,
+ * checkCredentials).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { CronExpressionParser } from "cron-parser";
 import {
-  absolutePath, cronSchedule, domain, envName, imageRef, ipv4Subnet, port, registryServer, siteName,
-} from "./validation";
-import { cidrRange, DOCKER_ADDRESS_POOLS } from "./render/host-setup-input";
-import { CONTAINER_PATHS } from "./site-container-spec";
+  DOCKER_LOG_SIZE, DOCKER_NAME, GENERATION, HOST_ADDRESS, MYSQL_ADMIN_USER, SSH_HOST_KEY, absolutePath, cronSchedule, domain, envName,
+  imageRef, ipv4Subnet, port, registryServer, siteName,
+} from "./rules";
+import { cidrRange, DOCKER_ADDRESS_POOLS } from "./host-setup-input";
+import { parseRepository } from "./repository";
+import { CONTAINER_PATHS } from "./site-spec";
+import { SITE_CAPABILITIES } from "./args";
 
 const secretInput = z.custom<pulumi.Input<string>>(
   (v) => typeof v === "string" || pulumi.Output.isInstance(v) || v instanceof Promise,
@@ -22,27 +27,31 @@ const nonEmptySecretInput = z.custom<pulumi.Input<string>>(
   { message: "must not be empty" },
 );
 
-const dockerName = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/, {
-  message: "must be a docker object name: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 63 characters",
-});
-
+const dockerName = z.string().refine(DOCKER_NAME.test, { message: DOCKER_NAME.text });
 const sizeWithUnit = z.string().regex(/^[0-9]+(B|KB|MB|GB|KiB|MiB|GiB)$/, { message: "must be a size like 100MB" });
 const duration = z.string().regex(/^[0-9]+(ms|s|m|h)$/, { message: "must be a duration like 300s or 5m" });
+const hostAddress = z.string().refine(HOST_ADDRESS.test, { message: HOST_ADDRESS.text });
 
 export const hostConnectionSchema = z.strictObject({
   host: z.string().regex(/^[A-Za-z0-9.-]+$/, { message: "must be a host name or IPv4 address" }),
   port: port.optional(),
   user: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, { message: "must be a Linux user name" }).optional(),
   privateKey: secretInput,
+  hostKey: z.string({ message: `is required: ${SSH_HOST_KEY.text}` }).refine(SSH_HOST_KEY.test, { message: SSH_HOST_KEY.text }),
 });
 
 /** An existing MySQL/MariaDB server used instead of the host's own. */
 export const externalDatabaseSchema = z.strictObject({
-  host: z.string().regex(/^[A-Za-z0-9.-]+$/, { message: "must be a host name or IPv4 address" }),
+  host: hostAddress,
   port: port.optional(),
   // What the host scripts can write into mysql-admin.cnf and SQL as they are.
-  adminUser: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}$/, { message: "must be a MySQL user name of 1-80 characters of A-Z, a-z, 0-9, '_', '.', '-'" }),
+  adminUser: z.string().refine(MYSQL_ADMIN_USER.test, { message: MYSQL_ADMIN_USER.text }),
   adminPassword: secretInput,
+  tls: z.strictObject({
+    enabled: z.boolean().optional(),
+    verify: z.boolean().optional(),
+    caPem: z.string().includes("BEGIN CERTIFICATE", { message: "must be a PEM certificate" }).optional(),
+  }).optional(),
 });
 
 export const hostDatabaseSchema = z.strictObject({
@@ -51,8 +60,8 @@ export const hostDatabaseSchema = z.strictObject({
   external: externalDatabaseSchema.optional(),
 });
 
-/** The sites network's subnet: also clear of the pools docker hands out itself. */
-const sitesSubnet = ipv4Subnet.superRefine((value, ctx) => {
+/** A subnet simple-paas gives docker itself: clear of the pools docker hands out on its own. */
+const clearOfDockerPools = (schema: z.ZodString) => schema.superRefine((value, ctx) => {
   if (!ipv4Subnet.safeParse(value).success) return; // ipv4Subnet has said so
   const [first, last] = cidrRange(value);
   for (const pool of DOCKER_ADDRESS_POOLS) {
@@ -61,14 +70,32 @@ const sitesSubnet = ipv4Subnet.superRefine((value, ctx) => {
   }
 });
 
+/** Where the sites' own /28 networks come from: at least a /24 (16 sites), at most a /12. */
+const sitesPool = clearOfDockerPools(ipv4Subnet).refine((v) => {
+  const bits = Number(v.split("/")[1]);
+  return !(bits > 24 || bits < 12);
+}, { message: "must have a prefix length from 12 to 24 (each site takes a /28)" });
+
+const networkSchema = z.strictObject({ name: dockerName.optional(), subnet: clearOfDockerPools(ipv4Subnet).optional(), sitesPool: sitesPool.optional() })
+  .superRefine((n, ctx) => {
+    if (n.subnet === undefined && n.sitesPool === undefined) return;
+    const subnet = n.subnet ?? "172.30.0.0/24";
+    const pool = n.sitesPool ?? "172.31.0.0/16";
+    if (!ipv4Subnet.safeParse(subnet).success || !ipv4Subnet.safeParse(pool).success) return;
+    const [a1, a2] = cidrRange(subnet);
+    const [b1, b2] = cidrRange(pool);
+    if (a1 <= b2 && b1 <= a2) ctx.addIssue({ code: "custom", path: ["sitesPool"], input: pool, message: `must not overlap network.subnet ${subnet}` });
+  });
+
 export const hostBootstrapSchema = z.strictObject({
   connection: hostConnectionSchema.optional(),
-  generation: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { message: "must be 1-64 characters of A-Z, a-z, 0-9, '.', '_', '-'" }).optional(),
+  generation: z.string().refine(GENERATION.test, { message: GENERATION.text }).optional(),
+  forceNewGeneration: z.boolean().optional(),
   sitesRoot: absolutePath.optional(),
   configDir: absolutePath.optional(),
   backupRoot: absolutePath.optional(),
   stagingDomain: domain.optional(),
-  network: z.strictObject({ name: dockerName.optional(), subnet: sitesSubnet.optional() }).optional(),
+  network: networkSchema.optional(),
   database: hostDatabaseSchema.optional(),
   proxy: z
     .strictObject({
@@ -85,27 +112,32 @@ export const hostBootstrapSchema = z.strictObject({
       certificateWaitSeconds: z.number().int().min(0).max(600).optional(),
     })
     .optional(),
-  memcached: z.strictObject({ enabled: z.boolean(), memoryMb: z.number().int().min(16).max(65536).optional() }).optional(),
+  memcached: z.strictObject({
+    enabled: z.boolean().optional(),
+    memoryMb: z.number().int().min(16).max(65536).optional(),
+    image: imageRef.optional(),
+  }).optional(),
   dockerLogs: z
     .strictObject({
-      maxSize: z.string().regex(/^[1-9][0-9]*[kmg]$/, { message: "must be a docker size like 10m" }).optional(),
+      maxSize: z.string().refine(DOCKER_LOG_SIZE.test, { message: DOCKER_LOG_SIZE.text }).optional(),
       maxFiles: z.number().int().min(1).max(100).optional(),
     })
     .optional(),
+  imagePrune: z.strictObject({ schedule: cronSchedule.optional(), keep: z.number().int().min(1).max(100).optional() }).optional(),
 });
 
 export const siteCronJobSchema = z.strictObject({ schedule: cronSchedule, command: z.string().min(1).regex(/^[^\n\r]*$/, { message: "must be one line" }) });
 
 const KEEP_NAMES = ["last", "hourly", "daily", "weekly", "monthly", "yearly"] as const;
 
+/** A restic repository, parsed by backend (model/repository.ts); the value is never quoted back with a password. */
+export const repositorySchema = z.string().superRefine((value, ctx) => {
+  const parsed = parseRepository(value);
+  if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.problem });
+});
+
 export const siteBackupOptionsSchema = z.strictObject({
-  repository: z
-    .string()
-    .min(1)
-    .regex(/^[^\s'"]+$/, { message: "must be a restic repository (a path or URL without spaces or quotes)" })
-    // The repository is a plain output and shows in logs: a password belongs in `credentials`.
-    .refine((v) => !/:\/\/[^/@]*:[^/@]*@/.test(v), { message: "must not hold a password (user:password@); put it in credentials" })
-    .optional(),
+  repository: repositorySchema.optional(),
   credentials: z.union([z.record(envName, secretInput), z.custom<pulumi.Output<unknown>>((v) => pulumi.Output.isInstance(v))]).optional(),
   password: secretInput.optional(),
   schedule: cronSchedule.optional(),
@@ -127,7 +159,15 @@ export const siteBackupOptionsSchema = z.strictObject({
   tar: z.union([z.literal(false), z.strictObject({ dir: absolutePath, keep: z.number().int().min(1).max(1000).optional() })]).optional(),
   restoreOnCreate: z.boolean().optional(),
   finalBackupOnDestroy: z.boolean().optional(),
+  drill: z.strictObject({
+    enabled: z.boolean().optional(),
+    schedule: cronSchedule.optional(),
+    readDataPercent: z.number().min(0).max(100).optional(),
+  }).optional(),
+  heartbeatUrl: secretInput.optional(),
 });
+
+const runAs = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$|^[0-9]+$/, { message: "must be a user name or uid inside the image" });
 
 /** SimpleSite's arguments field by field; simpleSiteSchema adds the rules across fields. */
 export const simpleSiteFieldsSchema = z.strictObject({
@@ -151,9 +191,18 @@ export const simpleSiteFieldsSchema = z.strictObject({
       }),
     ])
     .optional(),
-  resources: z.strictObject({ memoryMb: z.number().int().min(6).optional(), cpus: z.number().positive().max(256).optional() }).optional(),
+  resources: z.strictObject({
+    memoryMb: z.number().int().min(6).optional(),
+    cpus: z.number().positive().max(256).optional(),
+    pids: z.number().int().min(16).max(1_000_000).optional(),
+  }).optional(),
   cron: z.array(siteCronJobSchema).optional(),
-  runAs: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$|^[0-9]+$/, { message: "must be a user name or uid inside the image" }).optional(),
+  runAs: runAs.optional(),
+  allowRoot: z.boolean().optional(),
+  capAdd: z.array(z.enum(SITE_CAPABILITIES, {
+    message: `must be one of ${SITE_CAPABILITIES.join(", ")} (every other capability stays dropped: NET_RAW, SYS_ADMIN, NET_ADMIN, SYS_PTRACE ... would let a site reach past its container)`,
+  })).optional(),
+  memcached: z.strictObject({ enabled: z.boolean().optional(), memoryMb: z.number().int().min(16).max(65536).optional() }).optional(),
   publicMountPath: absolutePath
     .refine((p) => p !== CONTAINER_PATHS.shared && p !== CONTAINER_PATHS.secrets && !p.startsWith(`${CONTAINER_PATHS.secrets}/`), {
       message: `must not be ${CONTAINER_PATHS.shared} or ${CONTAINER_PATHS.secrets} (or inside it): simple-paas mounts those itself`,
@@ -177,7 +226,17 @@ export function checkDeleteDataNeedsFinalBackup(
   }
 }
 
-export const simpleSiteSchema = simpleSiteFieldsSchema.superRefine(checkDeleteDataNeedsFinalBackup);
+/** Root inside the container only when the site says so: a root process there is one kernel bug from the host. */
+export function checkRootNeedsAllowRoot(site: { runAs?: string; allowRoot?: boolean }, ctx: z.RefinementCtx): void {
+  if ((site.runAs === "root" || site.runAs === "0") && site.allowRoot !== true) {
+    ctx.addIssue({
+      code: "custom", path: ["runAs"], input: site.runAs,
+      message: "must not be root unless allowRoot is true: a site runs as a user without privileges (set allowRoot: true for an image that must start as root, and capAdd what it needs)",
+    });
+  }
+}
+
+export const simpleSiteSchema = simpleSiteFieldsSchema.superRefine(checkDeleteDataNeedsFinalBackup).superRefine(checkRootNeedsAllowRoot);
 
 /** Fails at preview when a secret that must not be empty is empty (once its value is known). */
 export function checkSecretNotEmpty(value: pulumi.Input<string>, field: string): pulumi.Output<string> {
@@ -208,4 +267,22 @@ export function checkCredentials(value: pulumi.Input<Record<string, pulumi.Input
     if (problems.length > 0) throw new Error(`simple-paas: invalid input:\n  - ${problems.join("\n  - ")}`);
     return creds as Record<string, string>;
   });
+}
+
+/**
+ * The longest time between two runs of a cron schedule (over the next year
+ * of runs, at most 400 of them), in seconds: how old the last good backup or
+ * drill may be before `sp status` calls it overdue (plus a grace).
+ */
+export function longestCronGapSeconds(schedule: string): number {
+  const it = CronExpressionParser.parse(schedule, { currentDate: new Date("2027-01-01T00:00:00Z"), tz: "UTC" });
+  let previous = it.next().getTime();
+  let longest = 0;
+  const end = previous + 366 * 24 * 3600 * 1000;
+  for (let i = 0; i < 400 && previous < end; i++) {
+    const next = it.next().getTime();
+    longest = Math.max(longest, next - previous);
+    previous = next;
+  }
+  return Math.round(longest / 1000);
 }

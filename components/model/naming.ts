@@ -66,10 +66,6 @@ export function proxyLockFile(paths: Pick<HostPaths, "configDir">): string {
   return `${paths.configDir}/proxy.lock`;
 }
 
-export function siteCronFile(site: string): string {
-  return `/etc/cron.d/simple-paas-${site}`;
-}
-
 /** Where a site's cron jobs (and scheduled backups) write their output; `sp` keeps SP_LOG_FILE to one line per event. */
 export function siteCronLog(paths: Pick<HostPaths, "logFile">, site: string): string {
   return `${paths.logFile.replace(/\/[^/]*$/, "")}/cron-${site}.log`;
@@ -81,8 +77,6 @@ export function defaultRepository(paths: Pick<HostPaths, "backupRoot">, site: st
 
 /** The docker label every site container carries; `sp` finds containers by it. */
 export const SITE_LABEL = "simple-paas.site";
-/** Label with the host generation on docker objects that a new generation must create again. */
-export const GENERATION_LABEL = "simple-paas.generation";
 
 /**
  * The container's name carries a short hash of everything that makes docker
@@ -137,4 +131,59 @@ export function describeSubnet(cidr: string): { network: string; netmask: string
 export function mysqlHostPatternForSubnet(cidr: string): string {
   const { network, netmask } = describeSubnet(cidr);
   return `${network}/${netmask}`;
+}
+
+/** Every site's docker network is a bridge whose name starts with this (the host firewall matches it). */
+export const SITE_BRIDGE_PREFIX = "spb-";
+
+/** `<sitesRoot>/<site>`: root's, readable by the site's group; holds `data` (the site's) and `dump` (root's only). */
+export function siteDir(paths: Pick<HostPaths, "sitesRoot">, site: string): string {
+  return `${paths.sitesRoot}/${site}`;
+}
+
+/**
+ * Where the site's database dump is written and read: root's alone, never
+ * inside the data dir (the site could replace a dump there between the dump
+ * and restic, or before a restore imports it).
+ */
+export function siteDumpDir(paths: Pick<HostPaths, "sitesRoot">, site: string): string {
+  return `${siteDir(paths, site)}/dump`;
+}
+
+/**
+ * The files the machine running Pulumi keeps for a remote host, relative to
+ * its $HOME (each step expands $HOME where it runs): the SSH key and a
+ * known_hosts file that holds only the pinned host key.
+ */
+export function localSshFiles(connection: { host: string; port?: number }): { keyFromHome: string; knownHostsFromHome: string } {
+  const base = `.simple-paas/ssh/${connection.host.replace(/[^A-Za-z0-9.-]/g, "_")}-${connection.port ?? 22}`;
+  return { keyFromHome: `${base}.key`, knownHostsFromHome: `${base}.known_hosts` };
+}
+
+export function siteCronFile(site: string): string {
+  return `/etc/cron.d/simple-paas-${site}`;
+}
+
+export function siteBackupCronFile(site: string): string {
+  return `/etc/cron.d/simple-paas-${site}-backup`;
+}
+
+/** Every cron file a site may have: its own jobs and its backups. */
+export function siteCronFiles(site: string): string[] {
+  return [siteCronFile(site), siteBackupCronFile(site)];
+}
+
+/** The lock one site's backup, prune, restore, drill and data removal take (sp's lock_site). */
+export function siteLockFile(paths: Pick<HostPaths, "statusDir">, site: string): string {
+  return `${paths.statusDir}/${site}.lock`;
+}
+
+/** Written, under the site's lock, when a site's data was deleted: a backup that waited for the lock says so and stops. */
+export function siteRemovedMark(paths: Pick<HostPaths, "statusDir">, site: string): string {
+  return `${paths.statusDir}/${site}.removed`;
+}
+
+/** Where the host's services step writes a given CA of an external database server. */
+export function databaseCaFile(configDir: string): string {
+  return `${configDir}/mysql-ca.pem`;
 }

@@ -1,9 +1,15 @@
 /**
- * The input of the host scripts (host-setup.ts, host-services.ts) and its
- * checks: what the renderers cannot quote into something meaningful is
- * rejected with a message naming the field, the value and the rule.
+ * The input of the host scripts (render/packages-script.ts,
+ * render/services-script.ts) and its checks: what the renderers cannot
+ * quote into something meaningful is rejected with a message naming the
+ * field, the value and the rule (the rules of rules.ts).
  */
-import { requireAbsolutePath, requireInt, requireMatch } from "./host-script-lib";
+import {
+  ABSOLUTE_PATH, DOCKER_LOG_SIZE, DOCKER_NAME, GENERATION, HOST_ADDRESS, MYSQL_ADMIN_USER, Rule, requireInteger, requireRule,
+} from "./rules";
+
+/** How the host's steps speak to an external database server. */
+export type DatabaseTls = "verify" | "required" | "off";
 
 export interface HostSetupInput {
   /** Root of the sites' directories, e.g. `/sites`. */
@@ -23,13 +29,13 @@ export interface HostSetupInput {
   /** MariaDB on this host, or an external server the admin account already exists on. */
   database:
     | { mode: "local"; adminUser: string; port: number }
-    | { mode: "external"; adminUser: string; host: string; port: number };
-  /** Memcached for the sites, listening on the network's gateway only. */
-  memcached: { enabled: boolean; memoryMb: number };
+    | { mode: "external"; adminUser: string; host: string; port: number; tls: DatabaseTls; caPem?: string };
   /** json-file log rotation defaults of the docker daemon, e.g. `10m` / 3. */
   dockerLogs: { maxSize: string; maxFiles: number };
   /** Which incarnation of the host this is (HostBootstrapArgs.generation), kept in `<configDir>/host-generation`. */
   generation: string;
+  /** Run a new generation's steps on a host that still runs sites under another one (HostBootstrapArgs.forceNewGeneration). */
+  forceNewGeneration: boolean;
 }
 
 /** Where the packages step records the host's generation. */
@@ -60,22 +66,19 @@ export function cidrRange(cidr: string): [number, number] {
   return [first, first + size - 1];
 }
 
+const IPV4_ADDRESS: Rule = { test: (v) => IPV4.test(v), text: "must be an IPv4 address" };
+
 /** Rejects input the scripts cannot quote into something meaningful, naming field, value and rule. */
 export function checkHostSetupInput(input: HostSetupInput): void {
-  requireAbsolutePath("sitesRoot", input.sitesRoot);
-  requireAbsolutePath("configDir", input.configDir);
-  requireAbsolutePath("backupRoot", input.backupRoot);
-  requireAbsolutePath("statusDir", input.statusDir);
-  requireAbsolutePath("logFile", input.logFile);
-  const dockerName = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
-  requireMatch("generation", input.generation, /^[A-Za-z0-9._-]{1,64}$/, "1-64 characters of A-Z, a-z, 0-9, '.', '_', '-'");
-  requireMatch("network.name", input.network.name, dockerName, "a docker name ([a-zA-Z0-9][a-zA-Z0-9_.-]*)");
-  requireMatch("proxyContainer", input.proxyContainer, dockerName, "a docker name ([a-zA-Z0-9][a-zA-Z0-9_.-]*)");
+  for (const field of ["sitesRoot", "configDir", "backupRoot", "statusDir", "logFile"] as const) requireRule(field, input[field], ABSOLUTE_PATH);
+  requireRule("generation", input.generation, GENERATION);
+  requireRule("network.name", input.network.name, DOCKER_NAME);
+  requireRule("proxyContainer", input.proxyContainer, DOCKER_NAME);
   const [ip, bits] = input.network.subnet.split("/");
   if (!IPV4.test(ip ?? "") || !/^(\d|[12]\d|3[0-2])$/.test(bits ?? "")) {
     throw new Error(`network.subnet ${JSON.stringify(input.network.subnet)} must be an IPv4 CIDR like 172.30.0.0/24`);
   }
-  requireMatch("network.gateway", input.network.gateway, IPV4, "an IPv4 address");
+  requireRule("network.gateway", input.network.gateway, IPV4_ADDRESS);
   const [first, last] = cidrRange(input.network.subnet);
   const gateway = ipv4ToInt(input.network.gateway);
   if (gateway <= first || gateway >= last) {
@@ -87,13 +90,9 @@ export function checkHostSetupInput(input: HostSetupInput): void {
       throw new Error(`network.subnet ${input.network.subnet} must not overlap docker's address pool ${pool.base}`);
     }
   }
-  requireMatch("database.adminUser", input.database.adminUser, /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}$/, "1-80 characters of [A-Za-z0-9_.-]");
-  requireInt("database.port", input.database.port, 1, 65535);
-  if (input.database.mode === "external") {
-    requireMatch("database.host", input.database.host, /^[A-Za-z0-9_.:-]+$/, "a host name or IP address");
-  }
-  requireInt("memcached.memoryMb", input.memcached.memoryMb, 1, 1_048_576);
-  requireMatch("dockerLogs.maxSize", input.dockerLogs.maxSize, /^[1-9][0-9]*[kmg]$/, "a size like 10m (k, m or g)");
-  requireInt("dockerLogs.maxFiles", input.dockerLogs.maxFiles, 1, 1000);
+  requireRule("database.adminUser", input.database.adminUser, MYSQL_ADMIN_USER);
+  requireInteger("database.port", input.database.port, 1, 65535);
+  if (input.database.mode === "external") requireRule("database.host", input.database.host, HOST_ADDRESS);
+  requireRule("dockerLogs.maxSize", input.dockerLogs.maxSize, DOCKER_LOG_SIZE);
+  requireInteger("dockerLogs.maxFiles", input.dockerLogs.maxFiles, 1, 1000);
 }
-

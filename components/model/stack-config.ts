@@ -9,9 +9,9 @@ import { z } from "zod";
 import {
   checkDeleteDataNeedsFinalBackup, externalDatabaseSchema, hostBootstrapSchema, hostConnectionSchema, hostDatabaseSchema, siteBackupOptionsSchema,
   simpleSiteFieldsSchema,
-} from "./input-schemas";
-import { NO_HOST_NAME_RULE, siteEnvNameProblems } from "./site-container-spec";
-import { assertUnique, envName, parseOrThrow, SimplePaasInputError } from "./validation";
+} from "./schemas";
+import { NO_HOST_NAME_RULE, siteEnvNameProblems } from "./site-spec";
+import { assertUnique, envName, parseOrThrow, SimplePaasInputError } from "./rules";
 
 // The host's and sites' own schemas, without the secrets (they have their own keys).
 const hostConfigSchema = hostBootstrapSchema.extend({

@@ -35,17 +35,83 @@ export const RESERVED_SITE_NAMES: ReadonlySet<string> = new Set([
   "proxy", "shared", "sites", "restic", "cron", "dhcpcd", "polkitd",
 ]);
 
+/**
+ * A rule a value must follow, for the checks that are not a zod schema: the
+ * renderers' guards (a renderer may be called without the components) and
+ * the shapes written into host scripts. The schemas below use the same
+ * tests, so each rule is written once.
+ */
+export interface Rule {
+  readonly test: (value: string) => boolean;
+  /** What the value must be, completing "FIELD: VALUE ...". */
+  readonly text: string;
+}
+
+/** Throws a SimplePaasInputError naming the field, the value and the rule unless `value` follows `rule`. */
+export function requireRule(field: string, value: unknown, rule: Rule): void {
+  if (typeof value !== "string" || !rule.test(value)) {
+    throw new SimplePaasInputError([`${field}: ${JSON.stringify(value)} ${rule.text}`]);
+  }
+}
+
+/** Throws unless `value` is an integer from `min` to `max`. */
+export function requireInteger(field: string, value: unknown, min: number, max: number): void {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw new SimplePaasInputError([`${field}: ${JSON.stringify(value)} must be an integer from ${min} to ${max}`]);
+  }
+}
+
+function patternRule(pattern: RegExp, text: string): Rule {
+  return { test: (v) => pattern.test(v), text };
+}
+
+/**
+ * The one shape of a site name, as a regular expression both JavaScript and
+ * bash's `[[ =~ ]]` read the same way (with "no '--'" checked apart).
+ */
+export const SITE_NAME_PATTERN = "^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$";
+
 export const SITE_NAME_RULE =
   "must be 1-32 characters of a-z, 0-9 and '-', start with a letter and not end with '-' " +
   "(a DNS label, a MySQL identifier once '-' becomes '_', and a Linux user name), and not a reserved name";
 
+/** A site name's shape (reserved names apart). */
+export const SITE_NAME: Rule = {
+  test: (v) => new RegExp(SITE_NAME_PATTERN).test(v) && !v.includes("--"),
+  text: SITE_NAME_RULE,
+};
+
 export const siteName = z.string().superRefine((value, ctx) => {
-  if (!/^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$/.test(value) || value.includes("--")) {
+  if (!SITE_NAME.test(value)) {
     ctx.addIssue({ code: "custom", message: SITE_NAME_RULE });
   } else if (RESERVED_SITE_NAMES.has(value)) {
     ctx.addIssue({ code: "custom", message: `is reserved (a system account or a name simple-paas uses)` });
   }
 });
+
+/** Which incarnation of a host this is (HostBootstrapArgs.generation). */
+export const GENERATION = patternRule(/^[A-Za-z0-9._-]{1,64}$/, "must be 1-64 characters of A-Z, a-z, 0-9, '.', '_', '-'");
+/** A docker object's name (networks, containers). */
+export const DOCKER_NAME = patternRule(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/, "must be a docker object name: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 63 characters");
+/** A Linux user or group name. */
+export const LINUX_NAME = patternRule(/^[a-z_][a-z0-9_-]{0,31}$/, "must be a Linux user name ([a-z_][a-z0-9_-]*, at most 32 characters)");
+/** A database or database user name simple-paas makes (a site name with '_' for '-'): written into SQL as it is. */
+export const SITE_DB_IDENTIFIER = patternRule(/^[a-z][a-z0-9_]{0,63}$/, "must be [a-z][a-z0-9_]*, at most 64 characters");
+/** A MySQL account name the host scripts can write into option files and SQL as it is. */
+export const MYSQL_ADMIN_USER = patternRule(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}$/, "must be a MySQL user name of 1-80 characters of A-Z, a-z, 0-9, '_', '.', '-'");
+/** A host name or IP address written into scripts and option files. */
+export const HOST_ADDRESS = patternRule(/^[A-Za-z0-9_.:-]+$/, "must be a host name or IP address");
+/** An environment variable name (also a file name under secrets/env). */
+export const ENV_NAME = patternRule(/^[A-Z_][A-Z0-9_]*$/, "must match [A-Z_][A-Z0-9_]* (upper-case letters, digits, '_', not starting with a digit)");
+/** docker's json-file log size. */
+export const DOCKER_LOG_SIZE = patternRule(/^[1-9][0-9]*[kmg]$/, "must be a docker size like 10m (k, m or g)");
+/** An SSH host's public key as in authorized_keys or `ssh-keyscan`: type and base64 key, a comment allowed. */
+export const SSH_HOST_KEY = patternRule(
+  /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,3}( [^\n\r]*)?$/,
+  "must be the host's public key as one line of authorized_keys, e.g. \"ssh-ed25519 AAAAC3Nz...\" (on the host: cat /etc/ssh/ssh_host_ed25519_key.pub)",
+);
+/** A file mode in octal. */
+export const FILE_MODE = patternRule(/^0?[0-7]{3,4}$/, "must be an octal mode like 0644");
 
 const DOMAIN_RULE =
   "must be a lowercase fully qualified domain name: labels of a-z, 0-9 and '-' (not at either end), " +
@@ -60,9 +126,7 @@ function isDomain(value: string): boolean {
 
 export const domain = z.string().refine(isDomain, { message: DOMAIN_RULE });
 
-export const envName = z
-  .string()
-  .regex(/^[A-Z_][A-Z0-9_]*$/, { message: "must match [A-Z_][A-Z0-9_]* (upper-case letters, digits, '_', not starting with a digit)" });
+export const envName = z.string().refine(ENV_NAME.test, { message: ENV_NAME.text });
 
 const CRON_RULE =
   "must be a 5-field cron schedule (minute hour day-of-month month day-of-week) or one of @hourly @daily @weekly @monthly @yearly @annually @midnight";
@@ -92,14 +156,14 @@ export const cronSchedule = z.string().superRefine((value, ctx) => {
   }
 });
 
-export const absolutePath = z.string().superRefine((value, ctx) => {
-  const rule = "must be an absolute path without '..', '.', '//' segments, control characters or a trailing '/'";
-  if (!value.startsWith("/") || value === "/" || value.endsWith("/") || /[\0-\x1f\x7f]/.test(value)) {
-    ctx.addIssue({ code: "custom", message: rule });
-  } else if (value.split("/").slice(1).some((s) => s === "" || s === "." || s === "..")) {
-    ctx.addIssue({ code: "custom", message: rule });
-  }
-});
+/** A path on the host that scripts use as it is. */
+export const ABSOLUTE_PATH: Rule = {
+  test: (value) => value.startsWith("/") && value !== "/" && !value.endsWith("/") && !/[\0-\x1f\x7f]/.test(value)
+    && !value.split("/").slice(1).some((s) => s === "" || s === "." || s === ".."),
+  text: "must be an absolute path without '..', '.', '//' segments, control characters or a trailing '/'",
+};
+
+export const absolutePath = z.string().refine(ABSOLUTE_PATH.test, { message: ABSOLUTE_PATH.text });
 
 /**
  * Docker image references as the distribution reference grammar defines
@@ -160,8 +224,8 @@ function describeIssue(issue: z.core.$ZodIssue, fieldPrefix: string): string {
 
 /** Masks the password of any `scheme://user:password@` in a value quoted back in an error: errors reach terminals and CI logs. */
 export function redactUrlPasswords(value: string): string {
-  // Up to the last "@" before the path: a password may hold "@" or spaces.
-  return value.replace(/(:\/\/[^/@:\s]*:)[^/]*@/g, "$1***@");
+  // From the first ':' after "//" to the last '@': a password may hold '@', '/' or spaces.
+  return value.replace(/(:\/\/[^/@:\s]*:)[\s\S]*@/g, "$1***@");
 }
 
 function formatPath(prefix: string, path: PropertyKey[]): string {

@@ -1,10 +1,9 @@
 /**
  * The pure part of a site's container: its environment (the original
- * scripts' contract), health check and routes' host names. No Pulumi
- * resources here, so all of it is unit-tested as plain data.
+ * scripts' contract) and its routes' host names. No Pulumi resources here,
+ * so all of it is unit-tested as plain data.
  */
-import { shellQuote } from "./render/shell";
-import { SimplePaasInputError } from "./validation";
+import { SimplePaasInputError } from "./rules";
 
 /** Where the site's files appear inside its container. */
 export const CONTAINER_PATHS = {
@@ -13,13 +12,14 @@ export const CONTAINER_PATHS = {
   dbPasswordFile: "/etc/secrets/db_pass",
   hashSaltFile: "/etc/secrets/hash_salt",
   secretEnvDir: "/etc/secrets/env",
+  dbCaFile: "/etc/secrets/db_ca.pem",
 } as const;
 
 /** Names the platform sets; a site's own `env`/`secretEnv` may not take them. */
 export const PLATFORM_ENV_NAMES: ReadonlySet<string> = new Set([
   "SITE_NAME", "DATABASE_NAME", "DATABASE_USER", "DATABASE_HOST", "DATABASE_PORT", "DATABASE_PASSWORD_FILE",
   "HASH_SALT_FILE", "PRIVATE_DIR", "PUBLIC_DIR", "SHARED_DIR", "TMP_DIR", "VIRTUAL_HOST", "LETSENCRYPT_HOST",
-  "MEMCACHE_HOST", "MEMCACHE_PORT", "REVERSE_PROXY", "REVERSE_PROXY_ADDRESSES", "SITE_URL",
+  "MEMCACHE_HOST", "MEMCACHE_PORT", "REVERSE_PROXY", "REVERSE_PROXY_ADDRESSES", "SITE_URL", "DATABASE_TLS", "DATABASE_TLS_CA_FILE",
 ]);
 
 export interface SiteEnvInput {
@@ -28,8 +28,13 @@ export interface SiteEnvInput {
   dbUser: string;
   dbHost: string;
   dbPort: number;
+  /** TLS to an external database: `verify` or `required`; the CA's file when there is one. */
+  dbTls?: { mode: "verify" | "required"; caFile?: string };
   hostNames: string[];
-  networkSubnet: string;
+  /** The proxy's HTTPS port, in SITE_URL when it is not 443. */
+  httpsPort: number;
+  /** The one address forwarded headers are trusted from: the proxy's on the site's own network. */
+  proxyAddress: string;
   memcached?: { host: string; port: number };
   env: Record<string, string>;
   secretEnvNames: string[];
@@ -45,7 +50,7 @@ export function renderSiteEnv(input: SiteEnvInput): string[] {
   if (problems.length > 0) throw new SimplePaasInputError(problems);
   const platform: Record<string, string> = {
     SITE_NAME: input.site,
-    SITE_URL: `https://${input.hostNames[0]}`,
+    SITE_URL: `https://${input.hostNames[0]}${input.httpsPort === 443 ? "" : `:${input.httpsPort}`}`,
     DATABASE_NAME: input.dbName,
     DATABASE_USER: input.dbUser,
     DATABASE_HOST: input.dbHost,
@@ -58,8 +63,12 @@ export function renderSiteEnv(input: SiteEnvInput): string[] {
     TMP_DIR: `${CONTAINER_PATHS.shared}/tmp`,
     VIRTUAL_HOST: input.hostNames.join(","),
     REVERSE_PROXY: "true",
-    REVERSE_PROXY_ADDRESSES: input.networkSubnet,
+    REVERSE_PROXY_ADDRESSES: input.proxyAddress,
   };
+  if (input.dbTls) {
+    platform.DATABASE_TLS = input.dbTls.mode;
+    if (input.dbTls.caFile) platform.DATABASE_TLS_CA_FILE = input.dbTls.caFile;
+  }
   if (input.memcached) {
     platform.MEMCACHE_HOST = input.memcached.host;
     platform.MEMCACHE_PORT = String(input.memcached.port);
@@ -100,40 +109,4 @@ export function siteHostNames(site: string, domains: string[], stagingDomain: st
     throw new SimplePaasInputError([`sites.${site}.domains: [] ${NO_HOST_NAME_RULE}`]);
   }
   return names;
-}
-
-export interface HealthCheckInput {
-  port: number;
-  path?: string;
-  command?: string[];
-  intervalSeconds?: number;
-  retries?: number;
-}
-
-/**
- * Docker health check. The default asks the site itself over HTTP with curl,
- * or wget where the image has no curl.
- */
-export function renderHealthCheck(input: HealthCheckInput): { tests: string[]; interval: string; timeout: string; retries: number; startPeriod: string } {
-  const url = `http://127.0.0.1:${input.port}${input.path ?? "/"}`;
-  const tests = input.command ?? [
-    "CMD-SHELL",
-    `curl -fsS -o /dev/null ${shellQuote(url)} || wget -q -O /dev/null ${shellQuote(url)} || exit 1`,
-  ];
-  const interval = input.intervalSeconds ?? 5;
-  return { tests, interval: goDuration(interval), timeout: goDuration(5), retries: input.retries ?? 3, startPeriod: goDuration(60) };
-}
-
-/**
- * Whole seconds as Go's time.Duration prints them ("5s", "1m0s", "1h0m0s"):
- * the docker provider reads durations back in that form, so any other
- * spelling ("60s") shows as a change on every preview.
- */
-export function goDuration(seconds: number): string {
-  const h = Math.floor(seconds / 3600);
-  const m = Math.floor((seconds % 3600) / 60);
-  const s = seconds % 60;
-  if (h > 0) return `${h}h${m}m${s}s`;
-  if (m > 0) return `${m}m${s}s`;
-  return `${s}s`;
 }

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { HostBootstrap } from "./host-bootstrap";
 import { SimpleSite } from "./simple-site";
 import { deriveResticPassword } from "./site-backup";
-import { SiteConfig, parseStackConfig } from "./stack-config";
+import { SiteConfig, parseStackConfig } from "./model/stack-config";
 
 export interface HostProgramSecrets {
   sshPrivateKey?: pulumi.Output<string>;
