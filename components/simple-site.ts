@@ -5,7 +5,7 @@ import type { HostBootstrap } from "./host-bootstrap";
 import { HostCommand, runOnHost } from "./host-step";
 import type { SiteOptions } from "./model/args";
 import { forContainerName, forDockerObject, forImage } from "./model/generation";
-import { SITE_LABEL, databaseCaFile, proxyLockFile, siteContainerName, siteContainerResourceName, siteCronFile, siteCronLog, siteRouteFile } from "./model/naming";
+import { SITE_LABEL, databaseCaFile, proxyLockFile, siteImageHistoryFile, siteContainerName, siteContainerResourceName, siteCronFile, siteCronLog, siteRouteFile } from "./model/naming";
 import { parseOrThrow } from "./model/rules";
 import { checkSecretNotEmpty, simpleSiteSchema } from "./model/schemas";
 import { SitePlan, planSite } from "./model/site-plan";
@@ -286,6 +286,7 @@ export class SimpleSite extends pulumi.ComponentResource {
           path, proxyContainer: settings.proxyContainer, lockFile: proxyLockFile(settings.paths),
           awaitCertificates: { hostNames: plan.hostNames, ...settings.certificateProbe, acme: settings.proxy.tls === "acme" },
           upstreamPidsLimit: plan.limits.pids,
+          historyFile: siteImageHistoryFile(settings.paths, site),
         }),
         scriptName: `simple-paas-route-${site}`,
         stdin: parent.container.name.apply((c) => renderSiteRoutes({ site, hostNames: plan.hostNames, upstream: `${c}:${plan.port}` }, settings.proxy)),

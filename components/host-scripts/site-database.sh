@@ -9,6 +9,8 @@
 # Values (render/site-database.ts): SP_GENERATION SP_ADMIN_CNF SP_DB_NAME
 # SP_DB_USER SP_DB_HOST_PATTERN SP_DB_SOCKET_ACCOUNT SP_DB_CHARSET SP_DB_COLLATION
 
+# The generation is part of this text so a new one runs the step again, in place.
+sp_log "host generation $SP_GENERATION"
 password=""
 IFS= read -r password || true
 [ -n "$password" ] || sp_die "expected the site's database password on stdin (one line)"

@@ -187,3 +187,8 @@ export function siteRemovedMark(paths: Pick<HostPaths, "statusDir">, site: strin
 export function databaseCaFile(configDir: string): string {
   return `${configDir}/mysql-ca.pem`;
 }
+
+/** The images a site's route step moved traffic to, oldest first: what `sp prune-images` keeps for a rollback. */
+export function siteImageHistoryFile(paths: Pick<HostPaths, "statusDir">, site: string): string {
+  return `${paths.statusDir}/${site}.images`;
+}

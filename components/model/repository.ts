@@ -17,14 +17,15 @@ export interface ParsedRepository {
   localPath?: string;
 }
 
-export type RepositoryParse = { ok: true; repository: ParsedRepository } | { ok: false; problem: string };
+/** A refusal: what is wrong, and (when the value may hold a secret) what of it may be shown. */
+export type RepositoryParse = { ok: true; repository: ParsedRepository } | { ok: false; problem: string; shown?: string };
 
 const BAD_CHARACTERS = /[\s'"\\`$]/;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const PASSWORD_RULE = "must not hold a password (user:password@): put it in credentials";
 
-function fail(problem: string): RepositoryParse {
-  return { ok: false, problem };
+function fail(problem: string, shown?: string): RepositoryParse {
+  return { ok: false, problem, shown };
 }
 
 /** A URL form (rest:, s3:http(s)://, sftp://): parsed, and refused with a password, a query or a fragment. */
@@ -33,7 +34,7 @@ function parseUrlForm(kind: RepositoryKind, value: string, url: string, protocol
   try {
     parsed = new URL(url);
   } catch {
-    return fail(`must be a ${kind} repository URL (${protocols.map((p) => `${p}//host/path`).join(" or ")})`);
+    return fail(`must be a ${kind} repository URL (${protocols.map((p) => `${p}//host/path`).join(" or ")}; a password belongs in credentials)`);
   }
   if (!protocols.includes(parsed.protocol)) return fail(`must be a ${kind} repository URL (${protocols.join(" or ")})`);
   if (parsed.password !== "" || /:[^@/]*@/.test(url.slice(url.indexOf("//") + 2).split("/")[0] ?? "")) return fail(PASSWORD_RULE);
@@ -84,7 +85,9 @@ export function parseRepository(value: string): RepositoryParse {
     }
     case "rclone": {
       // rclone:remote:path; an on-the-fly remote (":backend,opt=value:") can carry secrets.
-      if (rest.startsWith(":") || /^[^:]*,/.test(rest)) return fail("must be rclone:REMOTE:path with a remote of rclone.conf (an on-the-fly remote may carry credentials)");
+      if (rest.startsWith(":") || /^[^:]*,/.test(rest)) {
+        return fail("must be rclone:REMOTE:path with a remote of rclone.conf (an on-the-fly remote may carry credentials)", "rclone:(an on-the-fly remote, not shown)");
+      }
       const m = /^([A-Za-z0-9_.-]+):(.*)$/.exec(rest);
       if (!m) return fail("must be rclone:REMOTE:path");
       return { ok: true, repository: { kind: "rclone", value } };

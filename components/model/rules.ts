@@ -224,8 +224,20 @@ function describeIssue(issue: z.core.$ZodIssue, fieldPrefix: string): string {
 
 /** Masks the password of any `scheme://user:password@` in a value quoted back in an error: errors reach terminals and CI logs. */
 export function redactUrlPasswords(value: string): string {
-  // From the first ':' after "//" to the last '@': a password may hold '@', '/' or spaces.
-  return value.replace(/(:\/\/[^/@:\s]*:)[\s\S]*@/g, "$1***@");
+  // Each URL runs to the next "://": a password (after "//user:") runs to the
+  // last '@' of its URL, whatever it holds ('@', '/', spaces).
+  let out = "";
+  let rest = value;
+  for (let start = rest.indexOf("://"); start >= 0; start = rest.indexOf("://")) {
+    const next = rest.indexOf("://", start + 3);
+    const url = rest.slice(start + 3, next < 0 ? rest.length : next);
+    const user = /^[^/@:\s]*:/.exec(url);
+    const at = url.lastIndexOf("@");
+    const masked = user && at > user[0].length - 1 ? `${user[0]}***${url.slice(at)}` : url;
+    out += rest.slice(0, start + 3) + masked;
+    rest = rest.slice(next < 0 ? rest.length : next);
+  }
+  return out + rest;
 }
 
 function formatPath(prefix: string, path: PropertyKey[]): string {

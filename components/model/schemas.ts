@@ -133,7 +133,7 @@ const KEEP_NAMES = ["last", "hourly", "daily", "weekly", "monthly", "yearly"] as
 /** A restic repository, parsed by backend (model/repository.ts); the value is never quoted back with a password. */
 export const repositorySchema = z.string().superRefine((value, ctx) => {
   const parsed = parseRepository(value);
-  if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.problem });
+  if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.problem, input: parsed.shown ?? value });
 });
 
 export const siteBackupOptionsSchema = z.strictObject({

@@ -36,8 +36,11 @@ const VALUE_NAME = /^SP_[A-Z0-9_]+$/;
 /** `readonly NAME='value'`, or `readonly -a NAME=('a' 'b')` for a list. */
 export function renderValue(name: string, value: ScriptValue): string {
   if (!VALUE_NAME.test(name)) throw new Error(`script value name ${JSON.stringify(name)} must match ${VALUE_NAME}`);
-  if (typeof value === "string" || typeof value === "number") return `readonly ${name}=${shellQuote(value)}`;
-  return `readonly -a ${name}=(${value.map(shellQuote).join(" ")})`;
+  const line = typeof value === "string" || typeof value === "number"
+    ? `readonly ${name}=${shellQuote(value)}`
+    : `readonly -a ${name}=(${value.map(shellQuote).join(" ")})`;
+  // A value that is text for a file (an env file, a script, a unit) is data: its quotes and '$' are not this script's.
+  return /\\'|\$/.test(line) ? `# shellcheck disable=SC1003,SC2016 # data, quoted by shellQuote\n${line}` : line;
 }
 
 export function renderHostScript(spec: HostScriptSpec): string {

@@ -68,7 +68,7 @@ describe("backup config", () => {
 
 describe("final backup script", () => {
   it("passes shellcheck, backs up a set-up site and skips one that is not on this host or on a host of another generation", () => {
-    const { renderFinalBackupScript } = require("../../components/site-backup") as typeof import("../../components/site-backup");
+    const { renderFinalBackupScript } = require("../../components/render/site-backup-steps") as typeof import("../../components/render/site-backup-steps");
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sp-final-"));
     const fakeSp = path.join(dir, "sp");
     fs.writeFileSync(fakeSp, `#!/bin/sh\necho "$@" > ${JSON.stringify(path.join(dir, "called"))}\n`, { mode: 0o755 });

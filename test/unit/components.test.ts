@@ -10,6 +10,7 @@ import { shellQuote } from "../../components/render/shell";
 const inScript = (text: string): string => shellQuote(text).slice(1, -1);
 
 const CMD = "command:local:Command";
+const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFhTest0nlyKeyForUnitTestsAAAAAAAAAAAAAAAAAA";
 const REMOTE_CMD = "command:remote:Command";
 
 function newHost(name = "host", extra: Partial<ConstructorParameters<typeof HostBootstrap>[1]> = {}): HostBootstrap {
@@ -53,8 +54,9 @@ describe("HostBootstrap (mocks)", () => {
     assert.ok(graphEntry("host-proxy").dependsOn.includes("host-proxy-config"));
     const network = findRecorded("docker:index/network:Network", "host-network").inputs;
     assert.deepEqual(network.ipamConfigs, [{ subnet: "172.30.0.0/24", gateway: "172.30.0.1" }]);
-    assert.deepEqual(host.settings.database, { containerHost: "172.30.0.1", port: 3306, userHostPattern: "172.30.0.0/255.255.255.0" });
-    assert.deepEqual(host.settings.memcached, { host: "172.30.0.1", port: 11211 });
+    assert.deepEqual(host.settings.database, { mode: "local", containerHost: "172.30.0.1", port: 3306, tls: "off" });
+    assert.deepEqual(host.settings.memcached, { enabled: true, memoryMb: 64, image: "memcached:1.6" });
+    assert.equal(recorded.filter((r) => r.name.includes("memcached")).length, 0, "no memcached of the host's own: each site gets one");
   });
 
   it("gives the proxy no Docker socket, and publishes 80 and 443", async () => {
@@ -80,14 +82,26 @@ describe("HostBootstrap (mocks)", () => {
   });
 
   it("runs every step over SSH with the key as a secret when given a connection", async () => {
-    newHost("remote", { connection: { host: "127.0.0.1", port: 2222, user: "root", privateKey: pulumi.secret("KEY") } });
+    newHost("remote", { connection: { host: "127.0.0.1", port: 2222, user: "root", privateKey: pulumi.secret("KEY"), hostKey: HOST_KEY } });
     await settle();
     const remote = recorded.filter((r) => r.type === REMOTE_CMD).map((r) => r.name);
     assert.ok(remote.includes("remote-packages") && remote.includes("remote-services"), remote.join(","));
     const docker = findRecorded("pulumi:providers:docker", "remote-docker").inputs;
     assert.equal(docker.host, "ssh://root@127.0.0.1:2222");
-    const services = graphEntry("remote-services").resource as pulumi.CustomResource & { connection: pulumi.Output<{ privateKey?: string }> };
+    const services = graphEntry("remote-services").resource as pulumi.CustomResource & { connection: pulumi.Output<{ privateKey?: string; hostKey?: string }> };
     assert.equal(await isSecretOutput(services.connection), true);
+    // Every connection that carries a secret checks the pinned host key first.
+    for (const r of recorded.filter((x) => x.type === REMOTE_CMD)) {
+      const connection = await valueOf((graphEntry(r.name).resource as unknown as { connection: pulumi.Output<{ hostKey?: string }> }).connection);
+      assert.equal(connection.hostKey, HOST_KEY, `${r.name} pins the host key`);
+    }
+    const rawOpts = findRecorded("pulumi:providers:docker", "remote-docker").inputs.sshOpts;
+    const opts: string[] = typeof rawOpts === "string" ? JSON.parse(rawOpts) : rawOpts;
+    assert.ok(opts.includes("StrictHostKeyChecking=yes") && !opts.join(" ").includes("accept-new"), opts.join(" "));
+    const files = findRecorded(CMD, "remote-ssh-key").inputs.create as string;
+    assert.ok(files.includes(inScript(`readonly SP_KNOWN_HOSTS_LINE='[127.0.0.1]:2222 ${HOST_KEY}'`)), "the pinned key is the only one docker's ssh trusts");
+    assert.throws(() => newHost("nokey", { connection: { host: "10.0.0.9", privateKey: pulumi.secret("KEY") } as never }),
+      /host\.connection\.hostKey: is required: must be the host's public key/);
   });
 
   it("rejects bad input before creating anything", () => {
@@ -159,14 +173,17 @@ describe("SimpleSite (mocks)", () => {
     const create = await valueOf(step.create);
     assert.doesNotMatch(create, /mock-secret/);
     assert.ok(create.includes(inScript(`readonly SP_DB_NAME='blog'`)), "database blog");
-    assert.ok(create.includes(inScript(`readonly SP_DB_ACCOUNT=${shellQuote("'blog'@'172.30.0.0/255.255.255.0'")}`)), "user blog on the sites network");
+    const network = (await valueOf((graphEntry("blog-network").resource as unknown as { ipamConfigs: pulumi.Output<{ subnet: string }[]> }).ipamConfigs))[0].subnet;
+    const [address] = network.split("/");
+    assert.ok(create.includes(inScript(`readonly SP_DB_HOST_PATTERN='${address}/255.255.255.240'`)), "user blog on the site's own network alone");
+    assert.ok(create.includes(inScript("readonly SP_DB_SOCKET_ACCOUNT='yes'")), "and over the host's socket, for sp's sandboxed imports");
     assert.ok(create.includes("CHARACTER SET $SP_DB_CHARSET COLLATE $SP_DB_COLLATION"));
-    assert.ok(create.includes(inScript("# host generation: 1\n")));
+    assert.ok(create.includes(inScript("readonly SP_GENERATION='1'\n")));
     // A new generation re-runs it in place: a replacement would drop the user first.
     assert.equal(await valueOf(step.triggers), undefined);
     const del = await valueOf(step.delete);
     assert.match(del, /DROP USER IF EXISTS/);
-    assert.doesNotMatch(del, /DROP DATABASE/, "the database stays unless deleteDataOnDestroy");
+    assert.ok(del.includes(inScript("readonly SP_DELETE_DATA='no'")), "the database stays unless deleteDataOnDestroy");
   });
 
   it("drops the database and the data dir on destroy only with deleteDataOnDestroy, and never without a final backup", async () => {
@@ -175,7 +192,9 @@ describe("SimpleSite (mocks)", () => {
     const step = graphEntry("blog-database").resource as pulumi.CustomResource & { delete: pulumi.Output<string> };
     const del = await valueOf(step.delete);
     assert.match(del, /DROP DATABASE IF EXISTS/);
+    assert.ok(del.includes(inScript("readonly SP_DELETE_DATA='yes'")));
     assert.ok(del.includes(inScript("readonly SP_DATA_DIR='/sites/blog/data'")));
+    assert.ok(del.includes(inScript("readonly SP_LOCK_FILE='/var/lib/simple-paas/backup-status/blog.lock'")), "under the site's lock");
     resetRecorded();
     assert.throws(() => new SimpleSite("nobackup", { host: newHost("h2"), name: "nobackup", image: "nginx:1.27", deleteDataOnDestroy: true, backup: false }),
       /sites\.nobackup\.deleteDataOnDestroy: true must not be true without the final backup/);
@@ -185,14 +204,17 @@ describe("SimpleSite (mocks)", () => {
     assert.equal(recorded.filter((r) => r.name.startsWith("nobackup") || r.name.startsWith("nofinal")).length, 0);
   });
 
-  it("runs the container non-root on the sites network with health check, limits, log rotation and no secrets in env", async () => {
+  it("runs the container non-root on its own network, without capabilities, with health check, limits, log rotation and no secrets in env", async () => {
     newSite(newHost(), { resources: { memoryMb: 256, cpus: 0.5 } });
     await settle();
     const c = findRecorded("docker:index/container:Container", containerName("blog")).inputs;
     assert.equal(c.user, "www-data:1002");
     assert.equal(c.restart, "unless-stopped");
-    assert.deepEqual(c.networksAdvanced, [{ name: "simple-paas" }]);
+    assert.deepEqual(c.networksAdvanced, [{ name: "simple-paas-blog" }]);
+    assert.deepEqual(c.capabilities, { drops: ["ALL"], adds: [] });
+    assert.deepEqual(c.securityOpts, ["no-new-privileges:true"]);
     assert.equal(c.memory, 256);
+    assert.equal(c.memorySwap, 256, "no swap beyond the limit");
     assert.equal(c.cpus, "0.5");
     assert.equal(c.logOpts["max-size"], "10m");
     assert.match(c.healthcheck.tests[1], /127\.0\.0\.1:8080\//);
@@ -200,7 +222,7 @@ describe("SimpleSite (mocks)", () => {
     const env: string[] = c.envs;
     for (const e of ["DATABASE_NAME=blog", "DATABASE_USER=blog", "DATABASE_HOST=172.30.0.1", "DATABASE_PORT=3306",
       "DATABASE_PASSWORD_FILE=/etc/secrets/db_pass", "HASH_SALT_FILE=/etc/secrets/hash_salt", "PRIVATE_DIR=/shared/private",
-      "MEMCACHE_HOST=172.30.0.1", "MEMCACHE_PORT=11211", "API_TOKEN_FILE=/etc/secrets/env/API_TOKEN"]) {
+      "MEMCACHE_PORT=11211", "API_TOKEN_FILE=/etc/secrets/env/API_TOKEN"]) {
       assert.ok(env.includes(e), `env has ${e}: ${env.join(" ")}`);
     }
     assert.doesNotMatch(JSON.stringify(c), /mock-secret|token-value/);
@@ -266,21 +288,25 @@ describe("SimpleSite (mocks)", () => {
       return scriptOf(findRecorded(CMD, `blog-route`).inputs.create);
     };
     const byDefault = await routeScript({}, "one");
-    assert.match(byDefault, /^ *probe_address='127\.0\.0\.1'$/m);
-    assert.match(byDefault, /^ *probe_port='443'$/m);
-    assert.match(byDefault, /^ *probe_seconds='30'$/m);
-    assert.match(byDefault, /^ *pending=\('one\.example\.com' 'one\.staging\.example\.com'\)$/m);
-    assert.match(byDefault, /^ *first_name='one\.staging\.example\.com'$/m, "a new proxy's first site routes its staging alias alone first");
+    assert.match(byDefault, /^readonly SP_PROBE_ADDRESS='127\.0\.0\.1'$/m);
+    assert.match(byDefault, /^readonly SP_PROBE_PORT='443'$/m);
+    assert.match(byDefault, /^readonly SP_PROBE_SECONDS='30'$/m);
+    assert.match(byDefault, /^readonly -a SP_PROBE_NAMES=\('one\.example\.com' 'one\.staging\.example\.com'\)$/m);
+    assert.match(byDefault, /^readonly SP_FIRST_ACCOUNT_NAME='one\.staging\.example\.com'$/m, "a new proxy's first site routes its staging alias alone first");
+    assert.match(byDefault, /^readonly SP_PIDS_LIMIT='512'$/m, "the route step sets the pids limit the provider cannot");
+    assert.match(byDefault, /^readonly SP_HISTORY_FILE='\/var\/lib\/simple-paas\/backup-status\/one\.images'$/m);
     assertShellcheckClean(byDefault, "route script with the certificate wait");
     resetRecorded();
     const ipv6 = await routeScript({ proxy: { bindAddress: "::", httpsPort: 8443, certificateWaitSeconds: 45 } }, "two");
-    assert.match(ipv6, /^ *probe_address='\[::1\]'$/m);
-    assert.match(ipv6, /^ *probe_port='8443'$/m);
-    assert.match(ipv6, /^ *probe_seconds='45'$/m);
+    assert.match(ipv6, /^readonly SP_PROBE_ADDRESS='\[::1\]'$/m);
+    assert.match(ipv6, /^readonly SP_PROBE_PORT='8443'$/m);
+    assert.match(ipv6, /^readonly SP_PROBE_SECONDS='45'$/m);
     resetRecorded();
-    assert.match(await routeScript({ proxy: { bindAddress: "10.0.0.5" } }, "three"), /^ *probe_address='10\.0\.0\.5'$/m);
+    assert.match(await routeScript({ proxy: { bindAddress: "10.0.0.5" } }, "three"), /^readonly SP_PROBE_ADDRESS='10\.0\.0\.5'$/m);
     resetRecorded();
-    assert.doesNotMatch(await routeScript({ proxy: { certificateWaitSeconds: 0 } }, "four"), /probe_|openssl/);
+    const none = await routeScript({ proxy: { certificateWaitSeconds: 0 } }, "four");
+    assert.match(none, /^readonly SP_PROBE_SECONDS='0'$/m);
+    assert.match(none, /^readonly -a SP_PROBE_NAMES=\(\)$/m);
     assert.throws(() => newHost("bad-wait", { proxy: { certificateWaitSeconds: 601 } }), /host\.proxy\.certificateWaitSeconds: 601 /);
   });
 
@@ -338,7 +364,7 @@ describe("host generation (disaster recovery)", () => {
     for (const c of commands) {
       if (c.inputs.triggers === undefined) {
         // Re-run in place (an update): the generation is in the script text.
-        assert.ok((c.inputs.create as string).includes(inScript("\n# host generation: 2026-11-26\n")), `${c.name} carries the generation in its script`);
+        assert.ok((c.inputs.create as string).includes(inScript("\nreadonly SP_GENERATION='2026-11-26'\n")), `${c.name} carries the generation in its script`);
         inPlace.push(c.name);
       } else {
         assert.equal(c.inputs.triggers[0], "2026-11-26", `${c.name} carries the generation`);
@@ -352,7 +378,9 @@ describe("host generation (disaster recovery)", () => {
       assert.deepEqual(findRecorded("docker:index/remoteImage:RemoteImage", image).inputs.pullTriggers, ["2026-11-26"], `${image} is pulled again`);
     }
     assert.deepEqual(findRecorded("docker:index/container:Container", "gen-proxy").inputs.labels,
-      [{ label: "simple-paas.role", value: "proxy" }, { label: "simple-paas.generation", value: "2026-11-26" }]);
+      [{ label: "simple-paas.role", value: "proxy" }, { label: "simple-paas.network", value: "simple-paas" }, { label: "simple-paas.generation", value: "2026-11-26" }]);
+    assert.deepEqual(findRecorded("docker:index/network:Network", "gsite-network").inputs.labels,
+      [{ label: "simple-paas.site", value: "gsite" }, { label: "simple-paas.generation", value: "2026-11-26" }], "the site's own network too");
     resetRecorded();
     const host1 = newHost("gen1");
     const site1 = new SimpleSite("gsite1", { host: host1, name: "gsite", image: "nginx:1.27", domains: ["g.example.com"] });
@@ -375,10 +403,14 @@ describe("SiteBackup (mocks)", () => {
     assert.match(cron, /^@hourly root .*backup.*solo/m);
     assert.match(cron, /^30 3 \* \* \* root .*prune.*solo/m);
     const final = findRecorded(CMD, "solo-final-backup").inputs;
-    assert.match(scriptOf(final.delete), /^'\/usr\/local\/bin\/sp' 'backup' 'solo' '--final'$/m);
-    assert.match(scriptOf(final.delete), /if \[ ! -x '\/usr\/local\/bin\/sp' \] \|\| \[ ! -f '\/etc\/simple-paas\/sites\/solo\/site\.env' \]; then/);
+    const finalScript = scriptOf(final.delete);
+    assert.match(finalScript, /^readonly SP_SP_PATH='\/usr\/local\/bin\/sp'$/m);
+    assert.match(finalScript, /^readonly SP_SITE_ENV_FILE='\/etc\/simple-paas\/sites\/solo\/site\.env'$/m);
+    assert.match(finalScript, /^"\$SP_SP_PATH" backup "\$SP_SITE" --final$/m);
+    assertShellcheckClean(finalScript, "final backup");
     const restore = findRecorded(CMD, "solo-restore-on-create").inputs;
-    assert.match(scriptOf(restore.create), /^'\/usr\/local\/bin\/sp' 'restore' 'solo' '--if-fresh'$/m);
+    assert.match(scriptOf(restore.create), /^readonly -a SP_ARGS=\('restore' 'solo' '--if-fresh'\)$/m);
+    assert.match(cron, /^@weekly root .*drill.*solo.*--scheduled/m, "a restore drill every week by default");
     const config = findRecorded(CMD, "solo-config").inputs;
     assert.match(config.create, /SP_TAR_DIR=.*\/var\/backups\/tar\/solo/);
     assert.match(config.create, /SP_KEEP_LAST=.*7/);
@@ -406,8 +438,100 @@ describe("SiteBackup (mocks)", () => {
     new SiteBackup("keep", { host: newHost("h2"), site: "keep" });
     await settle();
     for (const r of recorded.filter((x) => x.name.startsWith("keep-"))) {
-      assert.doesNotMatch(String(r.inputs.delete ?? ""), /restic[^\n]*(forget|prune)|rm -rf/, `${r.name} deletes nothing of the repository`);
+      assert.doesNotMatch(String(r.inputs.delete ?? ""), /forget|prune|\/var\/backups\/simple-paas/, `${r.name} deletes nothing of the repository`);
     }
   });
 });
+
+describe("isolation of a site (mocks)", () => {
+  beforeEach(() => { resetRecorded(); resetGraph(); });
+
+  const site = (host: HostBootstrap, name: string, extra: Record<string, unknown> = {}) =>
+    new SimpleSite(name, { host, name, image: "nginx:1.27", domains: [`${name}.example.com`], ...extra }, { transformations: [recordGraph] });
+
+  it("gives each site its own /28 network of the sites pool, with the proxy at a fixed address and bridges the firewall knows", async () => {
+    const host = newHost();
+    const a = site(host, "alpha");
+    const b = site(host, "beta");
+    await settle();
+    const na = findRecorded("docker:index/network:Network", "alpha-network").inputs;
+    const nb = findRecorded("docker:index/network:Network", "beta-network").inputs;
+    assert.equal(na.name, "simple-paas-alpha");
+    assert.notEqual(na.ipamConfigs[0].subnet, nb.ipamConfigs[0].subnet);
+    for (const [n, plan] of [[na, a.plan], [nb, b.plan]] as const) {
+      assert.match(n.ipamConfigs[0].subnet, /^172\.31\.\d+\.\d+\/28$/);
+      assert.match(n.options["com.docker.network.bridge.name"], /^spb-\d+$/);
+      assert.equal(n.ipamConfigs[0].ipRange, plan.network.ipRange, "containers take addresses the proxy and memcached never use");
+      const env = findRecorded("docker:index/container:Container", containerName(plan.site)).inputs.envs as string[];
+      assert.ok(env.includes(`REVERSE_PROXY_ADDRESSES=${plan.network.proxyAddress}`), "only the proxy is trusted for forwarded headers");
+    }
+    const link = findRecorded(CMD, "alpha-proxy-link").inputs;
+    assert.match(scriptOf(link.create), new RegExp(`^readonly SP_ADDRESS='${a.plan.network.proxyAddress.replace(/\./g, "\\.")}'$`, "m"));
+    assert.match(scriptOf(link.delete), /^readonly SP_ACTION='disconnect'$/m);
+    assert.equal(link.triggers.length, 3, "a new proxy, network or generation connects it again");
+    assert.ok(graphEntry(containerName("alpha")).dependsOn.includes("alpha-proxy-link"), "the proxy is on the network before the site starts");
+    const hosts = findRecorded("docker:index/container:Container", containerName("alpha")).inputs.hosts;
+    assert.deepEqual(hosts, a.plan.hostNames.map((h) => ({ host: h, ip: a.plan.network.proxyAddress })), "a site's own names lead to the proxy on its network");
+  });
+
+  it("gives a site that wants memcached its own, on its own network, without capabilities; none to the others", async () => {
+    const host = newHost("mh", { memcached: { enabled: false, image: "memcached:1.6.21" } });
+    const cached = site(host, "cached", { memcached: { enabled: true, memoryMb: 32 } });
+    site(host, "plain");
+    await settle();
+    const m = findRecorded("docker:index/container:Container", "cached-memcached").inputs;
+    assert.deepEqual(m.networksAdvanced, [{ name: "simple-paas-cached", ipv4Address: cached.plan.network.memcachedAddress }]);
+    assert.deepEqual(m.capabilities, { drops: ["ALL"] });
+    assert.equal(m.readOnly, true);
+    assert.deepEqual(m.command.slice(0, 3), ["memcached", "-m", "32"]);
+    assert.equal(findRecorded("docker:index/remoteImage:RemoteImage", "mh-memcached-image").inputs.name, "memcached:1.6.21");
+    const env = findRecorded("docker:index/container:Container", containerName("cached")).inputs.envs as string[];
+    assert.ok(env.includes(`MEMCACHE_HOST=${cached.plan.network.memcachedAddress}`) && env.includes("MEMCACHE_PORT=11211"));
+    assert.equal(recorded.filter((r) => r.name === "plain-memcached").length, 0);
+    const plainEnv = findRecorded("docker:index/container:Container", containerName("plain")).inputs.envs as string[];
+    assert.ok(!plainEnv.some((e) => e.startsWith("MEMCACHE_")));
+  });
+
+  it("limits every container by default (memory, pids) and adds back only the capabilities a site names, from a short list", async () => {
+    const host = newHost();
+    const s = site(host, "caps", { capAdd: ["SETUID", "SETGID"], allowRoot: true, runAs: "root" });
+    await settle();
+    const c = findRecorded("docker:index/container:Container", containerName("caps")).inputs;
+    assert.deepEqual(c.capabilities, { drops: ["ALL"], adds: ["SETGID", "SETUID"] });
+    assert.equal(c.memory, 1024);
+    assert.equal(s.plan.limits.pids, 512);
+    assert.equal(c.user, "root:1002");
+    for (const [extra, expected] of [
+      [{ capAdd: ["SYS_ADMIN"] }, /sites\.x\.capAdd\[0\]: "SYS_ADMIN" must be one of AUDIT_WRITE, CHOWN/],
+      [{ capAdd: ["NET_RAW"] }, /capAdd\[0\]: "NET_RAW" must be one of/],
+      [{ runAs: "root" }, /sites\.x\.runAs: "root" must not be root unless allowRoot is true/],
+      [{ runAs: "0" }, /sites\.x\.runAs: "0" must not be root unless allowRoot is true/],
+      [{ resources: { pids: 2 } }, /sites\.x\.resources\.pids: 2 /],
+    ] as const) {
+      resetRecorded();
+      assert.throws(() => site(host, "x", extra as Record<string, unknown>), expected);
+      assert.equal(recorded.filter((r) => r.name.startsWith("x-")).length, 0);
+    }
+  });
+
+  it("lets a transform adjust a child's arguments and options (an extra label, ignoreChanges)", async () => {
+    const host = newHost();
+    site(host, "tx", {
+      transform: {
+        container: (args: { labels?: unknown[] }, opts: pulumi.CustomResourceOptions) => {
+          args.labels = [...(args.labels ?? []), { label: "team", value: "web" }];
+          opts.ignoreChanges = ["envs"];
+        },
+        image: { keepLocally: false },
+      },
+    });
+    await settle();
+    const c = findRecorded("docker:index/container:Container", containerName("tx")).inputs;
+    assert.deepEqual(c.labels, [{ label: "simple-paas.site", value: "tx" }, { label: "team", value: "web" }]);
+    assert.equal(findRecorded("docker:index/remoteImage:RemoteImage", "tx-image").inputs.keepLocally, false);
+    const r = graphEntry(containerName("tx")).resource as unknown as { __opts?: unknown };
+    assert.ok(r, "the container exists");
+  });
 });
+});
+

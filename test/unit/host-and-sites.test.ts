@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { containerName, findRecorded, installRecordingMocks, isSecretOutput, recorded, resetRecorded, settle, valueOf } from "../support/mocks";
 import { HostBootstrap, SimpleSite } from "../../components";
 import { shellQuote } from "../../components/render/shell";
+import { scriptValue } from "../support/script-values";
 
 /** How a line of a script reads inside the `bash -c '...'` command text. */
 const inScript = (text: string): string => shellQuote(text).slice(1, -1);
@@ -27,8 +28,10 @@ describe("an external MySQL/MariaDB server instead of the host's (mocks)", () =>
     assert.doesNotMatch(packages, /mariadb-server/, "the host gets no MariaDB server");
     assert.match(packages, /mariadb-client/, "but the client for dumps and restores");
     const database = findRecorded("command:local:Command", "shop-database").inputs.create as string;
-    assert.ok(database.includes(inScript(`readonly SP_DB_ACCOUNT=${shellQuote("'shop'@'%'")}`)), "the external server cannot know the sites network");
+    assert.ok(database.includes(inScript("readonly SP_DB_HOST_PATTERN='%'")), "the external server cannot know the site's network");
+    assert.ok(servicesScript.includes(inScript("readonly SP_DB_TLS='verify'")), "TLS to the external server, verified, by default");
     const env: string[] = findRecorded("docker:index/container:Container", containerName("shop")).inputs.envs;
+    assert.ok(env.includes("DATABASE_TLS=verify"));
     assert.ok(env.includes("DATABASE_HOST=db.internal.example.com"));
     assert.ok(env.includes("DATABASE_PORT=3307"));
     const services = (host.ready[0] as unknown as { stdin: pulumi.Output<string> }).stdin;
@@ -53,6 +56,13 @@ describe("one host, many sites (mocks)", () => {
   });
 });
 
+/** The script inside `bash -c '<script>' name`, as the host receives it. */
+function scriptOf(invocation: string): string {
+  const m = /^bash -c '([\s\S]*)' '[^']*'$/.exec(invocation);
+  if (!m) throw new Error(`not a bash invocation: ${invocation.slice(0, 80)}`);
+  return m[1].replace(/'\\''/g, "'");
+}
+
 describe("the host program (mocks)", () => {
   before(() => installRecordingMocks());
   beforeEach(() => resetRecorded());
@@ -65,11 +75,13 @@ describe("the host program (mocks)", () => {
     );
     await valueOf(program.sites[0].containerName);
     await settle();
-    const config = findRecorded("command:local:Command", "blog-backup-config").inputs.create as string;
-    assert.match(config, /SP_KEEP_DAILY='\\''14'\\''/);
-    assert.match(config, /SP_KEEP_YEARLY='\\''3'\\''/);
-    assert.match(config, /SP_KEEP_WEEKLY='\\''9'\\''/);
-    assert.match(config, /SP_KEEP_LAST='\\''7'\\''/, "unset values keep the built-in default");
+    const config = scriptOf(findRecorded("command:local:Command", "blog-backup-config").inputs.create as string);
+    const backupEnv = scriptValue(config, "SP_BACKUP_ENV");
+    assert.match(backupEnv, /^SP_KEEP_DAILY='14'$/m);
+    assert.match(backupEnv, /^SP_KEEP_YEARLY='3'$/m);
+    assert.match(backupEnv, /^SP_KEEP_WEEKLY='9'$/m);
+    assert.match(backupEnv, /^SP_KEEP_LAST='7'$/m, "unset values keep the built-in default");
+    assert.match(backupEnv, /^SP_BACKUP_MAX_AGE='5400'$/m, "@hourly: overdue after an hour and the grace");
     const password = await valueOf(program.sites[0].backup!.password);
     const again = await valueOf((require("../../components") as typeof import("../../components")).deriveResticPassword("stack-key", "blog"));
     assert.equal(password, again, "the same key gives the same password after destroy or on a new host");

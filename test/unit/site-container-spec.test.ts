@@ -1,12 +1,12 @@
 /**
- * components/site-container-spec.ts: the site container's environment (the
- * original scripts' contract), its host names and its health check.
+ * components/model/site-spec.ts and render/container-health.ts: the site
+ * container's environment (the original scripts' contract), its host names
+ * and its health check.
  */
 import * as assert from "node:assert/strict";
 import fc from "fast-check";
-import {
-  CONTAINER_PATHS, PLATFORM_ENV_NAMES, SiteEnvInput, goDuration, renderHealthCheck, renderSiteEnv, siteHostNames,
-} from "../../components/model/site-spec";
+import { CONTAINER_PATHS, PLATFORM_ENV_NAMES, SiteEnvInput, renderSiteEnv, siteHostNames } from "../../components/model/site-spec";
+import { goDuration, renderHealthCheck } from "../../components/render/container-health";
 import { SimplePaasInputError } from "../../components/model/rules";
 
 const RUNS = { numRuns: 200 };
@@ -19,7 +19,8 @@ function baseInput(extra: Partial<SiteEnvInput> = {}): SiteEnvInput {
     dbHost: "172.30.0.1",
     dbPort: 3306,
     hostNames: ["blog.example.com", "blog.staging.example.com"],
-    networkSubnet: "172.30.0.0/24",
+    httpsPort: 443,
+    proxyAddress: "172.31.4.18",
     env: {},
     secretEnvNames: [],
     ...extra,
@@ -59,13 +60,21 @@ describe("renderSiteEnv", () => {
       "PRIVATE_DIR=/shared/private",
       "PUBLIC_DIR=/shared/public",
       "REVERSE_PROXY=true",
-      "REVERSE_PROXY_ADDRESSES=172.30.0.0/24",
+      "REVERSE_PROXY_ADDRESSES=172.31.4.18",
       "SHARED_DIR=/shared",
       "SITE_NAME=blog",
       "SITE_URL=https://blog.example.com",
       "TMP_DIR=/shared/tmp",
       "VIRTUAL_HOST=blog.example.com,blog.staging.example.com",
     ]);
+  });
+
+  it("names the proxy's HTTPS port in SITE_URL when it is not 443, and tells the site how to reach an external database over TLS", () => {
+    const env = asMap(renderSiteEnv(baseInput({ httpsPort: 8443, dbTls: { mode: "verify", caFile: CONTAINER_PATHS.dbCaFile } })));
+    assert.equal(env.get("SITE_URL"), "https://blog.example.com:8443");
+    assert.equal(env.get("DATABASE_TLS"), "verify");
+    assert.equal(env.get("DATABASE_TLS_CA_FILE"), "/etc/secrets/db_ca.pem");
+    assert.equal(asMap(renderSiteEnv(baseInput())).has("DATABASE_TLS"), false);
   });
 
   it("passes database settings through (dashes become underscores before this point)", () => {

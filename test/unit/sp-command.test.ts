@@ -31,6 +31,7 @@ describe("sp command", () => {
     fs.writeFileSync(path.join(configDir, "sites", "blog", "site.env"), renderEnvFile({
       SP_SITE: "blog",
       SP_DATA_DIR: path.join(tmp, "sites", "blog", "data"),
+      SP_DUMP_DIR: path.join(tmp, "sites", "blog", "dump"),
       SP_DB_NAME: "blog",
       SP_DB_USER: "blog",
       SP_USER: "sp-blog",
@@ -143,10 +144,10 @@ describe("sp command", () => {
     assert.equal(list.stdout.split("\n").filter((l) => l !== "").length, 1);
     const status = run(spOdd, "status");
     assert.equal(status.status, 1, "a site without container needs attention");
-    assert.equal(status.stdout, "blog container=- state=missing health=- last-backup=off result=- snapshot=-\n");
+    assert.equal(status.stdout, "blog container=- state=missing health=- last-backup=off\n  blog: its container is missing\n", "each reason on a line of its own");
     const exec = run(spOdd, "exec", "blog", "true");
     assert.equal(exec.status, 1);
-    assert.match(exec.stderr, /site 'blog' has no running container/);
+    assert.match(exec.stderr, /site 'blog' has no running container that is ready/);
     const logs = run(spOdd, "logs", "blog", "--tail", "5");
     assert.equal(logs.status, 1);
     assert.match(logs.stderr, /site 'blog' has no container/);
@@ -164,5 +165,6 @@ describe("sp command", () => {
     const status = runBash(spOdd, { args: ["status", "blog"], env: down });
     assert.equal(status.status, 1);
     assert.match(status.stdout, /^blog container=- state=unknown /);
+    assert.match(status.stdout, /^  blog: docker does not answer$/m);
   });
 });

@@ -34,7 +34,7 @@ function assertOneProblem(raw: Raw, field: string, value: unknown, rule: RegExp)
 describe("parseStackConfig", () => {
   const validRaw: Raw = {
     host: {
-      connection: { host: "203.0.113.10", user: "root", port: 22 },
+      connection: { host: "203.0.113.10", user: "root", port: 22, hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFhTest0nlyKeyForUnitTestsAAAAAAAAAAAAAAAAAA" },
       stagingDomain: "staging.example.com",
       sitesRoot: "/sites",
       network: { name: "simple-paas", subnet: "172.30.0.0/24" },
@@ -172,10 +172,10 @@ describe("parseStackConfig", () => {
       { host: { database: { external: { host: "db.example.net", adminUser: "ops admin" } } } },
       "simple-paas:host.database.external.adminUser", "ops admin", /^must be a MySQL user name/,
     );
-    assertOneProblem({ host: { connection: { host: "203.0.113.10", port: 70000 } } }, "simple-paas:host.connection.port", 70000, /^Too big/);
+    assertOneProblem({ host: { connection: { host: "203.0.113.10", port: 70000, hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFhTest0nlyKeyForUnitTestsAAAAAAAAAAAAAAAAAA" } } }, "simple-paas:host.connection.port", 70000, /^Too big/);
     assert.match(problemsOf({ host: { database: { external: { host: "db", adminUser: "ops", adminPassword: "pw" } } } })[0],
       /^simple-paas:host\.database\.external\.adminPassword: is not a known option$/, "the password has its own secret key");
-    assert.match(problemsOf({ host: { connection: { host: "h", privateKey: "KEY" } } })[0], /^simple-paas:host\.connection\.privateKey: is not a known option$/);
+    assert.match(problemsOf({ host: { connection: { host: "h", privateKey: "KEY", hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFhTest0nlyKeyForUnitTestsAAAAAAAAAAAAAAAAAA" } } })[0], /^simple-paas:host\.connection\.privateKey: is not a known option$/);
   });
 
   it("rejects a host subnet inside docker's own address pool", () => {

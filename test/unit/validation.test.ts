@@ -430,7 +430,34 @@ describe("validation: backup repositories", () => {
       });
   });
 
+  it("parses each backend's form: a password is refused wherever the URL grammar puts it, '/' and '@' in it included", () => {
+    const refused: [string, RegExp][] = [
+      ["rest:https://user:pa/ss@vault.example.com/blog", /must be a rest repository URL|must not hold a password/],
+      ["rest:https://user:p@ss@vault.example.com/blog", /must not hold a password/],
+      ["s3:https://key:secret@minio.example.com/bucket", /must not hold a password/],
+      ["sftp://user:pw@host//srv/restic", /must not hold a password/],
+      ["rclone::s3,access_key_id=AK,secret_access_key=SK:bucket", /on-the-fly remote may carry credentials/],
+      ["ftp://host/x", /must be a restic repository: an absolute path, or local: sftp: rest:/],
+      ["b2:bucket:path@x", /must be b2:bucket:path/],
+      ["relative/path", /must be a restic repository/],
+      ["/var/backups/../etc", /must be an absolute path without '\.\.'/],
+    ];
+    for (const [value, rule] of refused) {
+      assert.throws(() => parseOrThrow(siteBackupOptionsSchema, { repository: value }, "backup"), (err: Error) => {
+        assert.match(err.message, rule, value);
+        assert.doesNotMatch(err.message, /pa\/ss|p@ss|secret@|:pw@|SK:/, "no password is echoed");
+        return true;
+      });
+    }
+    for (const ok of ["local:/srv/restic/blog", "sftp://backup@vault:2222//srv/restic/blog", "s3:https://minio.example.com:9000/bucket/blog",
+      "azure:container:/blog", "gs:bucket:/blog", "swift:container:/blog", "rclone:remote:blog", "sftp:vault:/srv/restic/blog"]) {
+      parseOrThrow(siteBackupOptionsSchema, { repository: ok }, "backup");
+    }
+  });
+
   it("masks URL passwords in values quoted back, and leaves other values as they are", () => {
+    const { redactUrlPasswords: redact } = require("../../components/model/rules") as typeof import("../../components/model/rules");
+    assert.equal(redact("rest:https://u:pa/ss@h/a"), "rest:https://u:***@h/a", "a '/' in the password");
     const { redactUrlPasswords } = require("../../components/model/rules") as typeof import("../../components/model/rules");
     assert.equal(redactUrlPasswords("rest:https://u:pw@h:8000/a rest:http://v:p%40ss@g/b"), "rest:https://u:***@h:8000/a rest:http://v:***@g/b");
     assert.equal(redactUrlPasswords("rest:https://u:p@ss@h/a"), "rest:https://u:***@h/a");

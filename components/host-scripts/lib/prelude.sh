@@ -34,11 +34,23 @@ trap sp_on_exit EXIT
 # Host steps run as root; a step on the machine running Pulumi says SP_AS_ROOT=no.
 [ "${SP_AS_ROOT:-yes}" = no ] || [ "$(id -u)" = 0 ] || sp_die "must run as root"
 
-# sp_ensure_attrs PATH MODE OWNER GROUP: fixes owner/mode that drifted.
-# Refuses symlinks: several of these paths sit in directories a site can
-# write to, and chown/chmod through a planted link would hand it any file.
+# sp_parent_safe PATH: the directory PATH is in belongs to root (or to this
+# script's user) and nobody else may write to it, so nobody can swap PATH
+# for a link between a check and a change. Paths in a site's data dir are
+# the site's: what must happen there, the site's own user does.
+sp_parent_safe() {
+  local parent attrs
+  parent=$(dirname -- "$1")
+  attrs=$(stat -L -c '%u %a' -- "$parent") || sp_die "cannot read $parent"
+  case "${attrs% *}" in 0 | "$(id -u)") ;; *) sp_die "$parent is not root's: refusing to change $1 by its path" ;; esac
+  case "${attrs#* }" in *[2367]? | *[2367]) sp_die "$parent can be written by others than its owner: refusing to change $1 by its path" ;; esac
+}
+
+# sp_ensure_attrs PATH MODE OWNER GROUP: fixes owner/mode that drifted, by
+# path, so only in a directory nobody else can write (sp_parent_safe).
 sp_ensure_attrs() {
   local path="$1" mode="$2" owner="$3" group="$4" want have
+  sp_parent_safe "$path"
   [ ! -L "$path" ] || sp_die "$path is a symlink; refusing to change it"
   want="$(printf '%o' "$((8#$mode))") $owner $group"
   have=$(stat -c '%a %U %G' -- "$path")
@@ -59,6 +71,7 @@ sp_ensure_dir() {
     sp_ensure_attrs "$@"
   else
     mkdir -p -- "$1"
+    sp_parent_safe "$1"
     chown -h -- "$3:$4" "$1"
     chmod -- "0$2" "$1"
     sp_changed "$1: created ($2 $3:$4)"
@@ -75,6 +88,7 @@ sp_write_file() {
   local path="$1" mode="$2" owner="$3" group="$4" dir
   dir=$(dirname -- "$path")
   [ -d "$dir" ] || sp_die "directory $dir does not exist"
+  sp_parent_safe "$path"
   [ ! -L "$path" ] || sp_die "$path is a symlink; refusing to write through it"
   [ ! -d "$path" ] || sp_die "$path is a directory"
   sp_tmp=$(mktemp -- "$dir/.sp-write.XXXXXX") # mktemp creates it 0600

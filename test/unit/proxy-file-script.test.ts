@@ -3,9 +3,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import {
-  renderProxyFileRemovalScript, renderProxyFileScript, renderProxyMainConfig, renderSiteRoutes,
-} from "../../components/render/proxy-config";
+import { renderProxyMainConfig, renderSiteRoutes } from "../../components/render/caddyfile";
+import { renderProxyFileRemovalScript, renderProxyFileScript, renderProxyLinkScript } from "../../components/render/proxy-file-script";
 import { assertShellcheckClean } from "../support/shellcheck";
 import { runBash } from "../support/run";
 
@@ -66,14 +65,16 @@ describe("reverse proxy config", () => {
     assertShellcheckClean(renderProxyFileScript({ ...odd, awaitCertificates: { ...probe, acme: true } }), "route script, ACME");
     assertShellcheckClean(renderProxyFileScript({ ...odd, awaitCertificates: { ...probe, acme: false } }), "route script, internal CA");
     assertShellcheckClean(renderProxyFileRemovalScript(odd), "proxy removal script");
-    assert.match(renderProxyFileScript(odd), /target='\/etc\/simple paas\/proxy\/sites\/it'\\''s\.caddy'/);
-    assert.match(renderProxyFileScript(odd), /lock='\/etc\/simple paas\/proxy'\\''s\.lock'/);
-    assert.match(renderProxyFileScript({ ...odd, awaitCertificates: { ...probe, acme: true } }), /probe_address='\[::1\]'/);
+    assertShellcheckClean(renderProxyLinkScript({ proxyContainer: "simple-paas-proxy", network: "simple-paas-blog", address: "172.31.0.18", action: "connect" }), "proxy link");
+    assert.match(renderProxyFileScript(odd), /^readonly SP_TARGET='\/etc\/simple paas\/proxy\/sites\/it'\\''s\.caddy'$/m);
+    assert.match(renderProxyFileScript(odd), /^readonly SP_LOCK_FILE='\/etc\/simple paas\/proxy'\\''s\.lock'$/m);
+    assert.match(renderProxyFileScript({ ...odd, awaitCertificates: { ...probe, acme: true } }), /^readonly SP_PROBE_ADDRESS='\[::1\]'$/m);
     // The first-account step only where certificates come from ACME.
-    assert.match(renderProxyFileScript({ ...odd, awaitCertificates: { ...probe, acme: true } }), /first_name='www\.blog\.example\.com'/, "the last name (the staging alias when there is one)");
-    assert.doesNotMatch(renderProxyFileScript({ ...odd, awaitCertificates: { ...probe, hostNames: ["blog.example.com"], acme: true } }), /first_name=/, "one name: one order, one account");
-    assert.doesNotMatch(renderProxyFileScript({ ...odd, awaitCertificates: { ...probe, acme: false } }), /first_name=/);
-    assert.doesNotMatch(renderProxyFileScript({ ...odd, awaitCertificates: { ...probe, acme: true, seconds: 0 } }), /first_name=|openssl/);
+    const first = (o: Parameters<typeof renderProxyFileScript>[0]) => /^readonly SP_FIRST_ACCOUNT_NAME='(.*)'$/m.exec(renderProxyFileScript(o))![1];
+    assert.equal(first({ ...odd, awaitCertificates: { ...probe, acme: true } }), "www.blog.example.com", "the last name (the staging alias when there is one)");
+    assert.equal(first({ ...odd, awaitCertificates: { ...probe, hostNames: ["blog.example.com"], acme: true } }), "", "one name: one order, one account");
+    assert.equal(first({ ...odd, awaitCertificates: { ...probe, acme: false } }), "");
+    assert.equal(first({ ...odd, awaitCertificates: { ...probe, acme: true, seconds: 0 } }), "");
   });
 
   it("changes nothing and fails when the docker daemon cannot be reached (executed for real)", () => {
