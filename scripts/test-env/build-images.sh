@@ -5,11 +5,13 @@
 #
 #   simple-paas-test/busybox:1         Debian's static busybox, CMD busybox httpd on :80
 #   simple-paas-test/minbase:bookworm  debootstrap --variant=minbase bookworm with
-#                                      python3, python3-pymysql, caddy, curl, ca-certificates
+#                                      python3, python3-pymysql, caddy, curl, ca-certificates, memcached
 #   simple-paas-test/site-app:v1, :v2  test/fixtures/site-app (Python app on :8080, www-data)
 #   simple-paas-test/caddy:2.6         Debian's caddy, laid out like the official caddy:2 image
+#   simple-paas-test/memcached:1.6     Debian's memcached, run as `memcached ...` like the official image
 #
-# and pushes site-app:v1/:v2 to the test registry as 127.0.0.1:5000/site-app:v1/:v2.
+# and pushes site-app:v1/:v2 to the test registry as 127.0.0.1:5000/site-app:v1/:v2,
+# caddy and memcached to the public (login-less) one.
 # Needs dockerd and the registry (scripts/test-env/start-services.sh).
 #
 # Idempotent: an image is skipped when it exists and was built from the same
@@ -21,7 +23,7 @@
 #   --force           rebuild every image (the cached rootfs tarball is reused)
 #   --refresh-rootfs  also run debootstrap again
 #   --local           the local stack's images instead (scripts/local-up.sh):
-#                     simple-paas-local/{minbase:bookworm,site-app:v1,caddy:2.6},
+#                     simple-paas-local/{minbase:bookworm,site-app:v1,caddy:2.6,memcached:1.6},
 #                     nothing pushed, no test registry or env file needed
 # Environment:
 #   SP_TEST_STATE_DIR     state dir (default /var/lib/simple-paas-test)
@@ -31,7 +33,7 @@ set -euo pipefail
 readonly STATE_DIR="${SP_TEST_STATE_DIR:-/var/lib/simple-paas-test}"
 readonly MIRROR="${SP_TEST_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 readonly SUITE="bookworm"
-readonly MINBASE_INCLUDE="python3,python3-pymysql,caddy,curl,ca-certificates"
+readonly MINBASE_INCLUDE="python3,python3-pymysql,caddy,curl,ca-certificates,memcached"
 readonly RECIPE="1" # bump to force every image to be rebuilt
 
 # --local: the local stack's own images (scripts/local-up.sh), apart from
@@ -44,6 +46,7 @@ readonly IMG_BUSYBOX="${prefix}/busybox:1"
 readonly IMG_MINBASE="${prefix}/minbase:bookworm"
 readonly IMG_SITE_APP="${prefix}/site-app"
 readonly IMG_CADDY="${prefix}/caddy:2.6"
+readonly IMG_MEMCACHED="${prefix}/memcached:1.6"
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 readonly SCRIPT_DIR
@@ -247,6 +250,39 @@ build_caddy() {
 }
 
 # --------------------------------------------------------------------------
+# memcached:1.6 from the minbase's Debian memcached
+
+memcached_dockerfile() {
+  cat <<EOF
+FROM ${IMG_MINBASE}
+RUN memcached --version
+LABEL org.opencontainers.image.title="simple-paas test memcached (Debian's memcached)"
+EXPOSE 11211
+USER 11211:11211
+CMD ["memcached"]
+EOF
+}
+
+build_memcached() {
+  local inputs old_id
+  inputs="$({
+    echo "memcached ${RECIPE}"
+    image_id "${IMG_MINBASE}"
+    memcached_dockerfile
+  } | sha)"
+  if up_to_date "${IMG_MEMCACHED}" "${inputs}"; then
+    log "${IMG_MEMCACHED}: up to date"
+    return
+  fi
+  log "${IMG_MEMCACHED}: docker build"
+  old_id="$(image_id "${IMG_MEMCACHED}" 2>/dev/null || true)"
+  memcached_dockerfile | docker build --pull=false --force-rm \
+    --label "${INPUTS_LABEL}=${inputs}" -t "${IMG_MEMCACHED}" - >&2
+  drop_replaced "${old_id}"
+  built+=("${IMG_MEMCACHED}")
+}
+
+# --------------------------------------------------------------------------
 # push site-app to the test registry
 
 # Digest of REPO:TAG in the registry ("" when absent).
@@ -289,14 +325,15 @@ push_site_app() {
   ((rc == 0)) || die "docker push ${target} failed"
 }
 
-# The proxy image in the public registry (no login), where a new host pulls it from.
-push_caddy() {
-  local target="${PUBLIC_REGISTRY}/caddy:2.6" digest
-  docker tag "${IMG_CADDY}" "${target}"
+# An image in the public registry (no login), where a new host pulls it
+# from: push_public LOCAL_IMAGE NAME TAG.
+push_public() {
+  local target="${PUBLIC_REGISTRY}/$2:$3" digest
+  docker tag "$1" "${target}"
   digest="$(curl -sS --max-time 10 -o /dev/null -D - -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
-    --head "http://${PUBLIC_REGISTRY}/v2/caddy/manifests/2.6" 2>/dev/null \
+    --head "http://${PUBLIC_REGISTRY}/v2/$2/manifests/$3" 2>/dev/null \
     | tr -d '\r' | awk -F': ' 'tolower($1) == "docker-content-digest" { print $2 }' || true)"
-  if [[ -n "${digest}" ]] && docker image inspect --format '{{range .RepoDigests}}{{println .}}{{end}}' "${target}" | grep -qxF "${PUBLIC_REGISTRY}/caddy@${digest}"; then
+  if [[ -n "${digest}" ]] && docker image inspect --format '{{range .RepoDigests}}{{println .}}{{end}}' "${target}" | grep -qxF "${PUBLIC_REGISTRY}/$2@${digest}"; then
     log "${target}: already in the public registry (${digest})"
     return 0
   fi
@@ -310,19 +347,22 @@ if [[ -n "${local_stack}" ]]; then
   build_minbase
   build_site_app v1
   build_caddy
-  images=("${IMG_MINBASE}" "${IMG_SITE_APP}:v1" "${IMG_CADDY}")
+  build_memcached
+  images=("${IMG_MINBASE}" "${IMG_SITE_APP}:v1" "${IMG_CADDY}" "${IMG_MEMCACHED}")
 else
   build_busybox
   build_minbase
   build_site_app v1
   build_site_app v2
   build_caddy
-  images=("${IMG_BUSYBOX}" "${IMG_MINBASE}" "${IMG_SITE_APP}:v1" "${IMG_SITE_APP}:v2" "${IMG_CADDY}")
+  build_memcached
+  images=("${IMG_BUSYBOX}" "${IMG_MINBASE}" "${IMG_SITE_APP}:v1" "${IMG_SITE_APP}:v2" "${IMG_CADDY}" "${IMG_MEMCACHED}")
 fi
 if [[ -n "${push}" ]]; then
   push_site_app
-  push_caddy
-  images+=("${REGISTRY}/site-app:v1" "${REGISTRY}/site-app:v2" "${PUBLIC_REGISTRY}/caddy:2.6")
+  push_public "${IMG_CADDY}" caddy 2.6
+  push_public "${IMG_MEMCACHED}" memcached 1.6
+  images+=("${REGISTRY}/site-app:v1" "${REGISTRY}/site-app:v2" "${PUBLIC_REGISTRY}/caddy:2.6" "${PUBLIC_REGISTRY}/memcached:1.6")
 fi
 
 log "done in $((SECONDS - started))s; built: ${built[*]:-nothing}"

@@ -10,15 +10,14 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { HostSetupInput, renderHostPackagesScript, renderHostServicesScript } from "../../components/render/packages-script";
-import { MARIADB_SERVER_CNF, MEMCACHED_CONF } from "../../components/render/services-script";
+import { HostSetupInput } from "../../components/model/host-setup-input";
+import { renderHostPackagesScript } from "../../components/render/packages-script";
+import { MARIADB_SERVER_CNF, renderHostServicesScript } from "../../components/render/services-script";
 import { RunResult, runBash, sh } from "../support/run";
 
-/** A subnet of its own, so the test network cannot collide with the e2e one (172.30.0.0/24). */
-export const IT_NETWORK = { name: "simple-paas-it", subnet: "172.31.250.0/24", gateway: "172.31.250.1" };
+/** A subnet of its own, so the test network cannot collide with the e2e ones (172.30.0.0/24, the sites' pool 172.31.0.0/16). */
+export const IT_NETWORK = { name: "simple-paas-it", subnet: "172.29.250.0/24", gateway: "172.29.250.1" };
 export const IT_ADMIN_USER = "sp_it_admin";
-/** Debian's own memcached.conf, which its postinst copies to /etc. */
-const DEBIAN_MEMCACHED_CONF = "/usr/share/memcached/memcached.conf.default";
 
 export interface HostFixture {
   root: string;
@@ -27,8 +26,6 @@ export interface HostFixture {
   adminCnf: string;
   packagesRun: RunResult;
   servicesRun: RunResult;
-  /** What /etc/memcached.conf held before the tests, to put back. */
-  memcachedConfBefore?: string;
 }
 
 export function assertOk(r: RunResult, label: string): void {
@@ -45,9 +42,9 @@ export function hostInput(root: string): HostSetupInput {
     network: IT_NETWORK,
     proxyContainer: "simple-paas-it-proxy",
     database: { mode: "local", adminUser: IT_ADMIN_USER, port: 3306 },
-    memcached: { enabled: true, memoryMb: 48 },
     dockerLogs: { maxSize: "10m", maxFiles: 3 },
     generation: "it-1",
+    forceNewGeneration: false,
   };
 }
 
@@ -70,7 +67,6 @@ export function setUpHost(): HostFixture {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "sp it's-"));
   fs.chmodSync(root, 0o755); // site users must traverse it, as they do /sites
   const input = hostInput(root);
-  const memcachedConfBefore = fs.existsSync(MEMCACHED_CONF) ? fs.readFileSync(MEMCACHED_CONF, "utf8") : undefined;
   const packagesRun = runBash(renderHostPackagesScript(input));
   assertOk(packagesRun, "packages script");
   ensureNetwork();
@@ -78,7 +74,7 @@ export function setUpHost(): HostFixture {
   const adminPassword = `it's a "p@ss" #\\x ${Math.random().toString(36).slice(2)} \\`;
   const f: HostFixture = {
     root, input, adminPassword, adminCnf: path.join(input.configDir, "mysql-admin.cnf"),
-    packagesRun, servicesRun: { status: -1, stdout: "", stderr: "" }, memcachedConfBefore,
+    packagesRun, servicesRun: { status: -1, stdout: "", stderr: "" },
   };
   f.servicesRun = runServices(f, adminPassword);
   assertOk(f.servicesRun, "services script");
@@ -91,9 +87,9 @@ export function adminSql(f: HostFixture, sql: string): string {
 }
 
 /**
- * Removes what the tests made. MariaDB and memcached keep running; only
- * their configuration is put back, so a later start does not try to listen
- * on the gateway of a network that is gone.
+ * Removes what the tests made. MariaDB keeps running; only its
+ * configuration is put back, so a later start does not try to listen on the
+ * gateway of a network that is gone.
  */
 export function tearDownHost(f: HostFixture | undefined): void {
   if (!f) return;
@@ -109,12 +105,6 @@ export function tearDownHost(f: HostFixture | undefined): void {
     if (fs.existsSync(MARIADB_SERVER_CNF) && fs.readFileSync(MARIADB_SERVER_CNF, "utf8").includes(IT_NETWORK.gateway)) {
       fs.rmSync(MARIADB_SERVER_CNF);
     }
-  });
-  attempt("memcached conf", () => {
-    if (!fs.readFileSync(MEMCACHED_CONF, "utf8").includes(IT_NETWORK.gateway)) return;
-    const before = f.memcachedConfBefore;
-    if (before !== undefined && !before.includes(IT_NETWORK.gateway)) fs.writeFileSync(MEMCACHED_CONF, before);
-    else if (fs.existsSync(DEBIAN_MEMCACHED_CONF)) fs.copyFileSync(DEBIAN_MEMCACHED_CONF, MEMCACHED_CONF);
   });
   attempt("temp dir", () => fs.rmSync(f.root, { recursive: true, force: true }));
   if (errors.length) throw new Error(`cleanup failed:\n${errors.join("\n")}`);

@@ -1,14 +1,13 @@
 /**
- * Runs the rendered host scripts for real: apt/dpkg, dockerd, MariaDB,
- * memcached and cron on this machine (started by the packages script itself
+ * Runs the rendered host scripts for real: apt/dpkg, dockerd, MariaDB, cron
+ * and the firewall on this machine (started by the packages script itself
  * when nothing runs them yet, as on a fresh host without systemd).
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as path from "node:path";
-import { renderHostPackagesScript, renderHostServicesScript, renderInstallFileScript } from "../../components/render/packages-script";
-import { MARIADB_SERVER_CNF, MEMCACHED_CONF } from "../../components/render/services-script";
+import { renderHostPackagesScript, renderInstallFileScript } from "../../components/render/packages-script";
+import { MARIADB_SERVER_CNF, renderHostServicesScript } from "../../components/render/services-script";
 import { runBash, sh } from "../support/run";
 import { adminSql, assertOk, HostFixture, IT_ADMIN_USER, IT_NETWORK, runServices, setUpHost, sourceEnvFile, tearDownHost } from "./host-fixture";
 
@@ -16,7 +15,6 @@ import { adminSql, assertOk, HostFixture, IT_ADMIN_USER, IT_NETWORK, runServices
 const PID_FILES: Record<string, string> = {
   dockerd: "/var/run/docker.pid",
   mariadbd: "/run/mysqld/mysqld.pid",
-  memcached: "/run/simple-paas-memcached.pid",
 };
 function pidOf(name: string): string {
   const file = PID_FILES[name];
@@ -28,20 +26,6 @@ function pidOf(name: string): string {
 
 function mtimes(files: string[]): Record<string, number> {
   return Object.fromEntries(files.map((f) => [f, fs.statSync(f).mtimeMs]));
-}
-
-/** Sends one memcached command and returns the first reply line. */
-function memcached(host: string, command: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host, port: 11211, timeout: 5000 }, () => socket.write(`${command}\r\n`));
-    let data = "";
-    socket.on("data", (chunk) => {
-      data += chunk.toString();
-      if (data.includes("\r\n")) { socket.destroy(); resolve(data.split("\r\n")[0]); }
-    });
-    socket.on("timeout", () => { socket.destroy(); reject(new Error(`no answer from ${host}:11211`)); });
-    socket.on("error", reject);
-  });
 }
 
 /** Local addresses listening on a TCP port, per `ss`. */
@@ -80,12 +64,14 @@ describe("host setup scripts (real services)", function () {
     const daemon = JSON.parse(fs.readFileSync("/etc/docker/daemon.json", "utf8"));
     assert.equal(daemon["log-driver"], "json-file");
     assert.deepEqual(daemon["log-opts"], { "max-size": "10m", "max-file": "3" });
+    assert.equal(daemon["live-restore"], true);
     assert.equal(sh("docker info -f '{{.LoggingDriver}}'").trim(), "json-file");
+    assert.equal(sh("docker info -f '{{.LiveRestoreEnabled}}'").trim(), "true", "the running daemon keeps containers through a restart");
   });
 
   it("a second run of both scripts changes nothing: no file rewritten, no restart", () => {
-    const files = [f.adminCnf, path.join(f.input.configDir, "host.env"), MARIADB_SERVER_CNF, MEMCACHED_CONF, "/etc/docker/daemon.json"];
-    const before = { mtimes: mtimes(files), mariadb: pidOf("mariadbd"), memcached: pidOf("memcached"), dockerd: pidOf("dockerd") };
+    const files = [f.adminCnf, path.join(f.input.configDir, "host.env"), MARIADB_SERVER_CNF, "/etc/docker/daemon.json", "/usr/local/sbin/simple-paas-firewall"];
+    const before = { mtimes: mtimes(files), mariadb: pidOf("mariadbd"), dockerd: pidOf("dockerd"), rules: sh("iptables -w -S SIMPLE-PAAS-SITES") };
     assert.notEqual(before.mariadb, "");
     const packages = runBash(renderHostPackagesScript(f.input));
     assertOk(packages, "packages script, second run");
@@ -95,9 +81,10 @@ describe("host setup scripts (real services)", function () {
     assert.match(services.stderr, /admin account sp_it_admin: unchanged/);
     assert.match(services.stderr, /done: nothing changed\n$/);
     assert.deepEqual(
-      { mtimes: mtimes(files), mariadb: pidOf("mariadbd"), memcached: pidOf("memcached"), dockerd: pidOf("dockerd") },
+      { mtimes: mtimes(files), mariadb: pidOf("mariadbd"), dockerd: pidOf("dockerd"), rules: sh("iptables -w -S SIMPLE-PAAS-SITES") },
       before,
     );
+    assert.equal(sh("iptables -w -S INPUT").split("\n").filter((l) => l.includes("SIMPLE-PAAS-SITES")).length, 1, "one jump, however often it runs");
   });
 
   it("daemon.json that differs only in formatting is left alone, docker not restarted", () => {
@@ -141,20 +128,43 @@ describe("host setup scripts (real services)", function () {
     for (const any of ["0.0.0.0:3306", "*:3306", "[::]:3306"]) assert.ok(!addrs.includes(any), addrs.join(" "));
   });
 
-  it("memcached answers on the gateway only", async () => {
-    assert.match(await memcached(IT_NETWORK.gateway, "version"), /^VERSION \d/);
-    assert.deepEqual(listeners(11211), [`${IT_NETWORK.gateway}:11211`]);
-    assert.equal(await memcached(IT_NETWORK.gateway, "stats settings"), "STAT maxbytes 50331648");
+  it("the firewall lets the sites' bridges reach the database port and DNS on the host, and drops the rest", () => {
+    const rules = sh("iptables -w -S SIMPLE-PAAS-SITES");
+    assert.match(rules, /-A SIMPLE-PAAS-SITES -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT/);
+    assert.match(rules, new RegExp(`-A SIMPLE-PAAS-SITES -d ${IT_NETWORK.gateway.replace(/\./g, "\\.")}/32 -p tcp -m tcp --dport 3306 -j ACCEPT`));
+    assert.match(rules.trim().split("\n").pop()!, /^-A SIMPLE-PAAS-SITES -j DROP$/);
+    assert.match(sh("iptables -w -S INPUT"), /-A INPUT -i spb-\+ -j SIMPLE-PAAS-SITES/);
+    assert.match(sh("iptables -w -S SIMPLE-PAAS-SITES-FWD"), /-d 169\.254\.0\.0\/16 -j DROP/);
+    assert.match(sh("iptables -w -S DOCKER-USER"), /-A DOCKER-USER -i spb-\+ -j SIMPLE-PAAS-SITES-FWD/);
+  });
+
+  it("refuses a new generation while sites of the recorded one run, changing nothing; forced, it goes on", () => {
+    sh("docker rm -f sp-it-generation-guard >/dev/null 2>&1 || true");
+    sh("docker run -d --name sp-it-generation-guard --label simple-paas.site=guarded simple-paas-test/busybox:1 >/dev/null");
+    try {
+      const generationFile = path.join(f.input.configDir, "host-generation");
+      const refused = runBash(renderHostPackagesScript({ ...f.input, generation: "it-2" }));
+      assert.equal(refused.status, 1);
+      assert.match(refused.stderr, /this host runs generation it-1 with the sites guarded: a new generation \(it-2\) is for a new or wiped host[\s\S]*forceNewGeneration to true\. Nothing was changed\./);
+      assert.equal(fs.readFileSync(generationFile, "utf8"), "it-1\n");
+      const forced = runBash(renderHostPackagesScript({ ...f.input, generation: "it-2", forceNewGeneration: true }));
+      assertOk(forced, "forced new generation");
+      assert.match(forced.stderr, /forced: generation it-1 -> it-2 on a host that runs guarded/);
+      assert.equal(fs.readFileSync(generationFile, "utf8"), "it-2\n");
+    } finally {
+      sh("docker rm -f sp-it-generation-guard >/dev/null 2>&1 || true");
+      assertOk(runBash(renderHostPackagesScript(f.input)), "packages, generation back");
+    }
   });
 
   it("fails loudly without a password on stdin or without the docker network", () => {
     const noPassword = runBash(renderHostServicesScript(f.input), { stdin: "" });
     assert.notEqual(noPassword.status, 0);
     assert.match(noPassword.stderr, /ERROR: expected the MariaDB admin password on stdin/);
-    const otherNet = { ...f.input, network: { name: "absent", subnet: "172.31.251.0/24", gateway: "172.31.251.1" } };
+    const otherNet = { ...f.input, network: { name: "absent", subnet: "172.29.251.0/24", gateway: "172.29.251.1" } };
     const noNetwork = runBash(renderHostServicesScript(otherNet), { stdin: "x\n" });
     assert.notEqual(noNetwork.status, 0);
-    assert.match(noNetwork.stderr, /ERROR: no interface has 172\.31\.251\.1: create the docker network absent/);
+    assert.match(noNetwork.stderr, /ERROR: no interface has 172\.29\.251\.1: create the docker network absent/);
   });
 
   it("the install-file script writes stdin atomically with mode and owner, and says whether it changed", () => {

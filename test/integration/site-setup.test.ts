@@ -7,7 +7,6 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { mysqlHostPatternForSubnet } from "../../components/model/naming";
 import { renderSiteDatabaseRemovalScript, renderSiteDatabaseScript } from "../../components/render/site-database";
 import { renderSiteSetupScript, renderSiteTeardownScript, SiteSetupInput } from "../../components/render/site-setup";
 import { runBash, sh } from "../support/run";
@@ -16,7 +15,15 @@ import { adminSql, assertOk, HostFixture, IT_ADMIN_USER, IT_NETWORK, setUpHost, 
 interface TestSite {
   input: SiteSetupInput;
   secrets: { dbPassword: string; hashSalt: string; secretEnv: Record<string, string> };
+  /** The site's own docker network, as SimpleSite makes it (a /28 on a bridge the host firewall knows). */
+  network: { name: string; subnet: string; bridge: string; pattern: string };
 }
+
+/** Two sites' networks apart from the e2e ones (172.31.0.0/16). */
+const SITE_NETWORKS: Record<string, TestSite["network"]> = {
+  "it-a": { name: "simple-paas-it-a", subnet: "172.29.251.16/28", bridge: "spb-9901", pattern: "172.29.251.16/255.255.255.240" },
+  "it-b": { name: "simple-paas-it-b", subnet: "172.29.251.32/28", bridge: "spb-9902", pattern: "172.29.251.32/255.255.255.240" },
+};
 
 function makeSite(f: HostFixture, name: string): TestSite {
   const db = `sp_it_${name.replace(/-/g, "_")}`;
@@ -31,7 +38,9 @@ function makeSite(f: HostFixture, name: string): TestSite {
       dbName: db,
       dbUser: db,
       secretEnvNames: ["API_KEY", "OLD_TOKEN"],
+      dbClient: { mode: "socket" },
     },
+    network: SITE_NETWORKS[name],
     secrets: {
       dbPassword: `db pw of ${name} 'q' "dq" \\ ${Math.random().toString(36).slice(2)}`,
       hashSalt: `salt\n${name}`,
@@ -64,10 +73,9 @@ function siteCnf(f: HostFixture, site: TestSite): string {
 
 /**
  * Runs the host's mysql client as a site's DB user. `netnsPid`: inside that
- * process's network namespace (a container on the sites' network), so the
- * connection comes from a container address as a site's would. (From the
- * host itself to the gateway it would not: docker's MASQUERADE rule for the
- * subnet rewrites the source to the host's main address.)
+ * process's network namespace (a container on the site's own network), so
+ * the connection comes from a container address as a site's would, through
+ * the host's firewall.
  */
 function siteSql(cnf: string, host: string, sql: string, netnsPid?: string) {
   const mysql = ["mysql", `--defaults-extra-file=${cnf}`, "--protocol=tcp", `--host=${host}`, "-N", "-B", "-e", sql];
@@ -78,15 +86,22 @@ function siteSql(cnf: string, host: string, sql: string, netnsPid?: string) {
 const CLIENT_IMAGE = "simple-paas-it/netns:1";
 const CLIENT_CONTAINER = "simple-paas-it-db-client";
 
-/** A container on the sites' network that only sleeps: its network namespace is where the site's client runs. */
-function startNetworkClient(root: string): string {
+/** Creates a site's own network as SimpleSite does (unless it exists). */
+function ensureSiteNetwork(n: TestSite["network"]): void {
+  if (spawnSync("docker", ["network", "inspect", n.name], { stdio: "ignore" }).status === 0) return;
+  sh(`docker network create --subnet ${n.subnet} -o com.docker.network.bridge.name=${n.bridge} ${n.name} >/dev/null`);
+}
+
+/** A container on a site's own network that only sleeps: its network namespace is where the site's client runs. */
+function startNetworkClient(root: string, site: TestSite): string {
   const dir = path.join(root, "netns-image");
   fs.mkdirSync(path.join(dir, "bin"), { recursive: true });
   fs.copyFileSync("/bin/busybox", path.join(dir, "bin", "busybox")); // Debian's static busybox
   fs.chmodSync(path.join(dir, "bin", "busybox"), 0o755);
   sh(`tar -C ${JSON.stringify(dir)} -c . | docker import - ${CLIENT_IMAGE} >/dev/null`);
   sh(`docker rm -f ${CLIENT_CONTAINER} >/dev/null 2>&1 || true`);
-  sh(`docker run -d --network ${IT_NETWORK.name} --name ${CLIENT_CONTAINER} ${CLIENT_IMAGE} /bin/busybox sleep 900 >/dev/null`);
+  ensureSiteNetwork(site.network);
+  sh(`docker run -d --network ${site.network.name} --name ${CLIENT_CONTAINER} ${CLIENT_IMAGE} /bin/busybox sleep 900 >/dev/null`);
   return sh(`docker inspect -f '{{.State.Pid}}' ${CLIENT_CONTAINER}`).trim();
 }
 
@@ -104,7 +119,6 @@ describe("site setup scripts (real users, files and MariaDB)", function () {
   let f: HostFixture;
   let a: TestSite;
   let b: TestSite;
-  const subnetPattern = mysqlHostPatternForSubnet(IT_NETWORK.subnet); // 172.31.250.0/255.255.255.0
 
   before(() => {
     f = setUpHost();
@@ -116,7 +130,8 @@ describe("site setup scripts (real users, files and MariaDB)", function () {
     const errors: string[] = [];
     for (const site of [a, b].filter(Boolean)) {
       try {
-        adminSql(f, `DROP DATABASE IF EXISTS ${site.input.dbName}; DROP USER IF EXISTS '${site.input.dbUser}'@'${subnetPattern}';`);
+        adminSql(f, `DROP DATABASE IF EXISTS ${site.input.dbName}; DROP USER IF EXISTS '${site.input.dbUser}'@'${site.network.pattern}'; DROP USER IF EXISTS '${site.input.dbUser}'@'localhost';`);
+        sh(`docker network rm ${site.network.name} >/dev/null 2>&1 || true`);
       } catch (e) { errors.push((e as Error).message); }
       fs.rmSync(`/etc/cron.d/simple-paas-${site.input.site}`, { force: true });
       spawnSync("userdel", [site.input.linuxUser]);
@@ -152,6 +167,7 @@ describe("site setup scripts (real users, files and MariaDB)", function () {
     const expected: Record<string, string> = {
       [path.join(sitesRoot, "it-a")]: "750 root:sp-it-a",
       [path.join(sitesRoot, "it-a", "data")]: "2770 sp-it-a:sp-it-a",
+      [path.join(sitesRoot, "it-a", "dump")]: "700 root:root",
       ...Object.fromEntries(["public", "private", "sql", "tmp"].map((d) => [path.join(sitesRoot, "it-a", "data", d), "2770 sp-it-a:sp-it-a"])),
       [path.join(configDir, "sites", "it-a", "site.env")]: "600 root:root",
       [path.join(configDir, "sites", "it-a", "secrets")]: "750 root:sp-it-a",
@@ -165,10 +181,12 @@ describe("site setup scripts (real users, files and MariaDB)", function () {
     assert.equal(fs.readFileSync(path.join(secrets, "hash_salt"), "utf8"), a.secrets.hashSalt);
     assert.equal(fs.readFileSync(path.join(secrets, "env", "API_KEY"), "utf8"), "key-it-a");
     assert.equal(fs.readFileSync(path.join(secrets, "env", "OLD_TOKEN"), "utf8"), "");
-    const siteEnvKeys = ["SP_SITE", "SP_DATA_DIR", "SP_DB_NAME", "SP_DB_USER", "SP_USER", "SP_GROUP"];
+    const siteEnvKeys = ["SP_SITE", "SP_DATA_DIR", "SP_DUMP_DIR", "SP_DB_NAME", "SP_DB_USER", "SP_USER", "SP_GROUP", "SP_DB_CLIENT"];
     assert.deepEqual(sourceEnvFile(path.join(configDir, "sites", "it-a", "site.env"), siteEnvKeys), {
-      SP_SITE: "it-a", SP_DATA_DIR: a.input.dataDir, SP_DB_NAME: "sp_it_it_a", SP_DB_USER: "sp_it_it_a", SP_USER: "sp-it-a", SP_GROUP: "sp-it-a",
+      SP_SITE: "it-a", SP_DATA_DIR: a.input.dataDir, SP_DUMP_DIR: path.join(sitesRoot, "it-a", "dump"), SP_DB_NAME: "sp_it_it_a",
+      SP_DB_USER: "sp_it_it_a", SP_USER: "sp-it-a", SP_GROUP: "sp-it-a", SP_DB_CLIENT: "socket",
     });
+    assert.match(fs.readFileSync(path.join(configDir, "sites", "it-a", "created"), "utf8"), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n$/);
   });
 
   it("repairs modes that drifted and removes secret env files no longer listed", () => {
@@ -182,6 +200,23 @@ describe("site setup scripts (real users, files and MariaDB)", function () {
     assert.deepEqual(fs.readdirSync(path.join(f.input.configDir, "sites", "it-a", "secrets", "env")), ["API_KEY"]);
   });
 
+  it("moves aside (as the site's user) a link or a file the site left where a data subdir belongs, and follows none", () => {
+    const dataDir = a.input.dataDir;
+    const victim = path.join(f.root, "root-only.txt");
+    fs.writeFileSync(victim, "root's\n", { mode: 0o600 });
+    fs.rmSync(path.join(dataDir, "private"), { recursive: true });
+    fs.symlinkSync(victim, path.join(dataDir, "private"));
+    fs.rmSync(path.join(dataDir, "tmp"), { recursive: true });
+    fs.writeFileSync(path.join(dataDir, "tmp"), "a file\n");
+    const r = setup(a);
+    assertOk(r, "setup over a planted link");
+    assert.match(r.stderr, /private was not a directory: moved to .*private\.sp-displaced-\d+/);
+    assert.equal(mode(path.join(dataDir, "private")), "2770 sp-it-a:sp-it-a");
+    assert.equal(mode(path.join(dataDir, "tmp")), "2770 sp-it-a:sp-it-a");
+    assert.equal(mode(victim), "600 root:root", "the link's target was not touched");
+    for (const e of fs.readdirSync(dataDir).filter((n) => n.includes("displaced"))) fs.rmSync(path.join(dataDir, e), { force: true });
+  });
+
   it("rejects a secrets JSON that does not match the listed names, before changing anything", () => {
     const r = runBash(renderSiteSetupScript(a.input), { stdin: JSON.stringify({ ...a.secrets, secretEnv: {} }) });
     assert.notEqual(r.status, 0);
@@ -192,14 +227,14 @@ describe("site setup scripts (real users, files and MariaDB)", function () {
   function dbInput(site: TestSite) {
     return {
       site: site.input.site, configDir: f.input.configDir, dbName: site.input.dbName, dbUser: site.input.dbUser,
-      userHostPattern: mysqlHostPatternForSubnet(IT_NETWORK.subnet), generation: "1",
+      userHostPattern: site.network.pattern, generation: "1",
     };
   }
   function createDatabase(site: TestSite, password = site.secrets.dbPassword) {
     return runBash(renderSiteDatabaseScript(dbInput(site)), { stdin: `${password}\n` });
   }
 
-  it("the database step makes an utf8mb4 database, a user on the sites network and its grant; a second run changes nothing", () => {
+  it("the database step makes an utf8mb4 database, a user on the site's network (and over the socket) and its grant; a second run changes nothing", () => {
     for (const site of [a, b]) {
       const first = createDatabase(site);
       assertOk(first, `database ${site.input.site}`);
@@ -212,8 +247,10 @@ describe("site setup scripts (real users, files and MariaDB)", function () {
       assert.match(again.stderr, /done: nothing changed\n$/);
       assert.equal(adminSql(f, `SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '${site.input.dbName}'`),
         "utf8mb4\tutf8mb4_unicode_ci\n");
-      assert.equal(adminSql(f, `SHOW GRANTS FOR '${site.input.dbUser}'@'${subnetPattern}'`).split("\n").filter((l) => l.startsWith("GRANT ALL")).join("\n"),
-        `GRANT ALL PRIVILEGES ON \`${site.input.dbName}\`.* TO \`${site.input.dbUser}\`@\`${subnetPattern}\``);
+      assert.equal(adminSql(f, `SHOW GRANTS FOR '${site.input.dbUser}'@'${site.network.pattern}'`).split("\n").filter((l) => l.startsWith("GRANT ALL")).join("\n"),
+        `GRANT ALL PRIVILEGES ON \`${site.input.dbName}\`.* TO \`${site.input.dbUser}\`@\`${site.network.pattern}\``);
+      assert.equal(adminSql(f, `SHOW GRANTS FOR '${site.input.dbUser}'@'localhost'`).split("\n").filter((l) => l.startsWith("GRANT ALL")).join("\n"),
+        `GRANT ALL PRIVILEGES ON \`${site.input.dbName}\`.* TO \`${site.input.dbUser}\`@\`localhost\``, "the socket account: the same grant, no more");
       adminSql(f, `CREATE TABLE IF NOT EXISTS ${site.input.dbName}.t (v VARCHAR(20)); INSERT INTO ${site.input.dbName}.t VALUES ('${site.input.site}');`);
     }
   });
@@ -236,20 +273,27 @@ describe("site setup scripts (real users, files and MariaDB)", function () {
     assert.match(removal.stderr, /not set up on this host \(new or wiped\), nothing to remove/);
   });
 
-  it("each site's DB user reaches its own database from the docker network and nothing else", () => {
+  it("each site's DB user reaches its own database from its own network (through the firewall) and nothing else", () => {
     const cnfA = siteCnf(f, a);
-    const pid = startNetworkClient(f.root);
+    const pid = startNetworkClient(f.root, a);
     try {
       const own = siteSql(cnfA, IT_NETWORK.gateway, `SELECT CURRENT_USER(); SELECT v FROM ${a.input.dbName}.t;`, pid);
       assert.equal(own.status, 0, own.stderr);
-      assert.equal(own.stdout, `${a.input.dbUser}@${subnetPattern}\nit-a\n`);
+      assert.equal(own.stdout, `${a.input.dbUser}@${a.network.pattern}\nit-a\n`);
       const other = siteSql(cnfA, IT_NETWORK.gateway, `SELECT v FROM ${b.input.dbName}.t;`, pid);
       assert.notEqual(other.status, 0);
-      assert.match(other.stderr, /ERROR 1142 .*SELECT command denied to user 'sp_it_it_a'@'172\.31\.250\.\d+' for table/);
+      assert.match(other.stderr, /ERROR 1142 .*SELECT command denied to user 'sp_it_it_a'@'172\.29\.251\.\d+' for table/);
       const use = siteSql(cnfA, IT_NETWORK.gateway, `USE ${b.input.dbName};`, pid);
-      assert.match(use.stderr, /ERROR 1044 .*Access denied for user 'sp_it_it_a'@'172\.31\.250\.0\/255\.255\.255\.0' to database 'sp_it_it_b'/);
-      const cnfB = siteCnf(f, b);
-      const ownB = siteSql(cnfB, IT_NETWORK.gateway, `SELECT v FROM ${b.input.dbName}.t;`, pid);
+      assert.match(use.stderr, /ERROR 1044 .*Access denied for user 'sp_it_it_a'@'172\.29\.251\.16\/255\.255\.255\.240' to database 'sp_it_it_b'/);
+      // Site b's account, password and all, does not log in from site a's network.
+      const asB = siteSql(siteCnf(f, b), IT_NETWORK.gateway, "SELECT 1;", pid);
+      assert.match(asB.stderr, /ERROR 1045 .*Access denied for user 'sp_it_it_b'@'172\.29\.251\.\d+'/);
+    } finally {
+      stopNetworkClient();
+    }
+    const pidB = startNetworkClient(f.root, b);
+    try {
+      const ownB = siteSql(siteCnf(f, b), IT_NETWORK.gateway, `SELECT v FROM ${b.input.dbName}.t;`, pidB);
       assert.equal(ownB.stdout, "it-b\n", ownB.stderr);
     } finally {
       stopNetworkClient();
@@ -260,7 +304,7 @@ describe("site setup scripts (real users, files and MariaDB)", function () {
   });
 
   it("a new password from the database step replaces the old one", () => {
-    const pid = startNetworkClient(f.root);
+    const pid = startNetworkClient(f.root, a);
     try {
       const newPassword = `${a.secrets.dbPassword} changed`;
       assertOk(createDatabase(a, newPassword), "database step with a new password");
@@ -275,15 +319,16 @@ describe("site setup scripts (real users, files and MariaDB)", function () {
   });
 
   it("the database step drops the site's user on an older sites network, and no one else's", () => {
-    adminSql(f, `CREATE USER '${a.input.dbUser}'@'10.9.0.0/255.255.0.0' IDENTIFIED BY 'x'; CREATE USER '${a.input.dbUser}'@'localhost' IDENTIFIED BY 'y';`);
+    adminSql(f, `CREATE USER '${a.input.dbUser}'@'10.9.0.0/255.255.0.0' IDENTIFIED BY 'x'; CREATE USER '${a.input.dbUser}'@'db-admin.example.com' IDENTIFIED BY 'y';`);
     try {
       const r = createDatabase(a);
       assertOk(r, "database step");
       assert.match(r.stderr, /user sp_it_it_a@'10\.9\.0\.0\/255\.255\.0\.0': dropped/);
-      assert.equal(adminSql(f, `SELECT Host FROM mysql.user WHERE User = '${a.input.dbUser}' ORDER BY Host`), `${subnetPattern}\nlocalhost\n`,
-        "the operator's own account (not ADDRESS/NETMASK) stays");
+      assert.equal(adminSql(f, `SELECT Host FROM mysql.user WHERE User = '${a.input.dbUser}' ORDER BY Host`), `${a.network.pattern}\ndb-admin.example.com\nlocalhost\n`,
+        "the operator's own account (not ADDRESS/NETMASK) and the site's socket account stay");
     } finally {
-      adminSql(f, `DROP USER IF EXISTS '${a.input.dbUser}'@'localhost'; DROP USER IF EXISTS '${a.input.dbUser}'@'10.9.0.0/255.255.0.0';`);
+      adminSql(f, `DROP USER IF EXISTS '${a.input.dbUser}'@'10.9.0.0/255.255.0.0'; DROP USER IF EXISTS '${a.input.dbUser}'@'db-admin.example.com';`);
+      assertOk(createDatabase(a), "database step");
     }
   });
 
@@ -300,7 +345,10 @@ describe("site setup scripts (real users, files and MariaDB)", function () {
     fs.mkdirSync(path.join(scratch, "public"), { recursive: true });
     fs.writeFileSync(path.join(scratch, "public", "f.txt"), "x");
     const finalBackupDone = path.join(f.root, "final-backup-done");
-    const deleteData = { dataDir: scratch, finalBackupDone };
+    const deleteData = {
+      dataDir: scratch, dumpDir: path.join(f.root, "scratch-dump"), finalBackupDone,
+      lockFile: path.join(f.input.statusDir, "it-b.lock"), removedMark: path.join(f.input.statusDir, "it-b.removed"),
+    };
     // No final backup taken (another generation, or none armed): nothing is deleted.
     const kept = runBash(renderSiteDatabaseRemovalScript({ ...dbInput(b), deleteData }));
     assertOk(kept, "removal with deleteData but no final backup");
@@ -314,6 +362,8 @@ describe("site setup scripts (real users, files and MariaDB)", function () {
     assert.ok(!fs.existsSync(finalBackupDone), "the final backup's mark is used up");
     assert.equal(adminSql(f, `SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '${b.input.dbName}'`), "0\n");
     assert.ok(!fs.existsSync(scratch), "data dir deleted");
+    assert.match(fs.readFileSync(deleteData.removedMark, "utf8"), /^\d{4}-/, "marked removed, under the site's lock");
+    fs.rmSync(deleteData.removedMark);
     assertOk(createDatabase(b), "database step after deleteData");
     adminSql(f, `CREATE TABLE ${b.input.dbName}.t (v VARCHAR(20)); INSERT INTO ${b.input.dbName}.t VALUES ('it-b');`);
   });

@@ -22,6 +22,7 @@ set -euo pipefail
 stub="$SP_DOCKER_STUB"
 printf '%s\\n' "$*" >>"$stub/calls"
 cmd="$1"; shift
+if [[ "$cmd" == container ]]; then cmd="$1"; shift; fi
 touch "$stub/containers"
 case "$cmd" in
   info) exit 0 ;;
@@ -81,7 +82,8 @@ describe("sp backup, prune and restore (real MariaDB and restic)", function () {
   });
   const snapshots = (site: string): { short_id: string; tags: string[] }[] =>
     JSON.parse(sh("restic snapshots --json", { env: resticEnv(site) }));
-  const status = (site: string) => sh(`. ${dir("status", site)}; printf '%s|%s|%s' "$SP_LAST_BACKUP_RESULT" "$SP_LAST_BACKUP_SNAPSHOT" "$SP_LAST_BACKUP_MESSAGE"`).split("|");
+  const status = (site: string, kind = "") => sh(`. ${dir("status", site + kind)}; printf '%s|%s|%s|%s' "$SP_LAST_RESULT" "$SP_LAST_SNAPSHOT" "$SP_LAST_MESSAGE" "$SP_LAST_GOOD_TIME"`).split("|");
+  const dump = (site: string) => dir("sites", site, "dump", `${db(site)}.sql`);
   /** "sha256  path" of every file in public/ private/ sql/ but cache contents (never backed up). */
   const tree = (site: string) =>
     sh(`cd ${data(site)} && find public private sql -type f ! -path public/cache/page -print0 | sort -z | xargs -0r sha256sum`);
@@ -99,10 +101,16 @@ describe("sp backup, prune and restore (real MariaDB and restic)", function () {
       ["public", "private", "sql", "tmp"].map((d) => data(site, d)).join(" "));
     const conf = dir("conf", "sites", site);
     fs.mkdirSync(path.join(conf, "backup"), { recursive: true, mode: 0o700 });
-    fs.writeFileSync(path.join(conf, "site.env"), renderEnvFile({ SP_SITE: site, SP_DATA_DIR: data(site), SP_DB_NAME: db(site), SP_DB_USER: db(site), SP_USER: user, SP_GROUP: user }), { mode: 0o600 });
+    fs.mkdirSync(path.join(conf, "secrets"), { recursive: true, mode: 0o750 });
+    // The private server listens on a loopback port: the site's account is reached over TCP (on a host, over the socket).
+    fs.writeFileSync(path.join(conf, "site.env"), renderEnvFile({
+      SP_SITE: site, SP_DATA_DIR: data(site), SP_DUMP_DIR: dir("sites", site, "dump"), SP_DB_NAME: db(site), SP_DB_USER: db(site), SP_USER: user, SP_GROUP: user,
+      SP_DB_CLIENT: "tcp", SP_DB_HOST: "127.0.0.1", SP_DB_PORT: port, SP_DB_TLS: "off", SP_DB_CA_FILE: "",
+    }), { mode: 0o600 });
     fs.writeFileSync(path.join(conf, "backup", "backup.env"), renderEnvFile({
       SP_RESTIC_REPOSITORY: dir("repos", site), SP_KEEP_LAST: opts.keepLast ?? 3, SP_KEEP_HOURLY: 0, SP_KEEP_DAILY: 7,
       SP_KEEP_WEEKLY: 0, SP_KEEP_MONTHLY: 0, SP_KEEP_YEARLY: 0, SP_TAR_DIR: opts.tar ? dir("tar") : "", SP_TAR_KEEP: 2,
+      SP_BACKUP_MAX_AGE: 5400, SP_DRILL: "yes", SP_DRILL_MAX_AGE: 606600, SP_DRILL_READ_DATA_PERCENT: 50,
     }), { mode: 0o600 });
     fs.writeFileSync(path.join(conf, "backup", "restic_pass"), crypto.randomBytes(24).toString("hex"), { mode: 0o600 });
     fs.writeFileSync(path.join(conf, "backup", "restic.env"), `export RESTIC_CACHE_DIR='${dir("cache")}'\nexport SP_TEST_SECRET='${secret}'\n`, { mode: 0o600 });
@@ -112,7 +120,7 @@ describe("sp backup, prune and restore (real MariaDB and restic)", function () {
       `CREATE TABLE ${db(site)}.posts (id INT PRIMARY KEY, title VARCHAR(100), body BLOB); ` +
       `INSERT INTO ${db(site)}.posts VALUES (1, 'hello', NULL), (2, 'it''s', UNHEX('00FF0A27')); ` +
       `CREATE PROCEDURE ${db(site)}.post_count() SELECT COUNT(*) FROM ${db(site)}.posts`);
-    fs.writeFileSync(path.join(conf, "db_pass"), pw);
+    fs.writeFileSync(path.join(conf, "secrets", "db_pass"), pw, { mode: 0o440 });
     fs.writeFileSync(data(site, "public", "index.html"), "<h1>hello</h1>");
     fs.writeFileSync(data(site, "public", "logo.bin"), crypto.randomBytes(4096));
     fs.writeFileSync(data(site, "private", "it's a key"), "k");
@@ -170,30 +178,34 @@ describe("sp backup, prune and restore (real MariaDB and restic)", function () {
   let firstTree = "";
   let firstRows = "";
 
-  it("backs up the dump and the files (not tmp/, not caches) and records ok with the snapshot id", () => {
+  it("backs up the dump (in the site's dump dir, root's alone) and the files (not tmp/, not caches) and records ok with the snapshot id", () => {
     const r = ok("backup", B);
     const snaps = snapshots(B);
     assert.equal(snaps.length, 1);
     first = snaps[0].short_id;
-    assert.deepEqual(snaps[0].tags, [`site=${B}`, "kind=manual"]);
+    assert.deepEqual(snaps[0].tags, [`site=${B}`, "kind=manual", "layout=2"]);
     const files = sh("restic ls latest", { env: resticEnv(B) }).split("\n");
-    for (const f of [`/sql/${db(B)}.sql`, "/public/index.html", "/public/logo.bin", "/private/it's a key", "/public/cache/CACHEDIR.TAG"]) {
+    for (const f of [`/dump/${db(B)}.sql`, "/data/public/index.html", "/data/public/logo.bin", "/data/private/it's a key", "/data/public/cache/CACHEDIR.TAG"]) {
       assert.ok(files.includes(f), `${f} in the snapshot`);
     }
-    assert.ok(!files.some((f) => f.startsWith("/tmp") || f === "/public/cache/page" || f.includes(".sp-tmp.")), files.join("\n"));
-    const dump = fs.readFileSync(data(B, "sql", `${db(B)}.sql`), "utf8");
-    assert.match(dump, /CREATE TABLE `posts`/);
-    assert.match(dump, /PROCEDURE `post_count`/);
-    assert.doesNotMatch(dump, /CREATE DATABASE/);
-    assert.equal(sh(`stat -c '%U %a' ${data(B, "sql", `${db(B)}.sql`)}`).trim(), `sp-${B} 640`);
-    assert.deepEqual(status(B), ["ok", first, `kind=manual snapshot=${first} archive=${fs.readdirSync(dir("tar")).map((f) => dir("tar", f))[0]}`]);
+    assert.ok(!files.some((f) => f.startsWith("/data/tmp") || f === "/data/public/cache/page" || f.includes(".sp-tmp.")), files.join("\n"));
+    const text = fs.readFileSync(dump(B), "utf8");
+    assert.match(text, /CREATE TABLE `posts`/);
+    assert.match(text, /PROCEDURE `post_count`/);
+    assert.doesNotMatch(text, /CREATE DATABASE/);
+    assert.equal(sh(`stat -c '%U %a' ${dump(B)}`).trim(), "root 600");
+    assert.equal(sh(`stat -c '%U %a' ${dir("sites", B, "dump")}`).trim(), "root 700", "the site cannot replace the dump");
+    assert.deepEqual(fs.readdirSync(data(B, "sql")), [], "nothing of root's in the site's own sql/");
+    const [result, snapshot, message, good] = status(B);
+    assert.deepEqual([result, snapshot, message], ["ok", first, `kind=manual snapshot=${first} archive=${fs.readdirSync(dir("tar")).map((f) => dir("tar", f))[0]}`]);
+    assert.match(good, /^\d{4}-\d\d-\d\dT/);
     assert.match(fs.readFileSync(dir("log", "backup.log"), "utf8"), new RegExp(`site=${B} action=backup result=ok kind=manual snapshot=${first}`));
     assert.match(r.stderr, /creating the restic repository/);
     firstTree = tree(B);
     firstRows = rows(B);
   });
 
-  it("restores the latest snapshot: same file hashes, same rows, tmp/ kept, ownership and grants intact", () => {
+  it("restores the latest snapshot (the dump imported by the site's own account, sandboxed): same file hashes, same rows, tmp/ kept, ownership and grants intact", () => {
     change(B);
     fs.writeFileSync(data(B, "tmp", "upload"), "in flight");
     const refused = run("restore", B);
@@ -208,9 +220,10 @@ describe("sp backup, prune and restore (real MariaDB and restic)", function () {
     assert.equal(sh(`find ${data(B, "public")} ${data(B, "private")} ${data(B, "sql")} ! -user sp-${B} | wc -l`).trim(), "0");
     assert.equal(sh(`stat -c %a ${data(B, "public")}`).trim(), "2770");
     assert.match(sql(`SHOW CREATE DATABASE ${db(B)}`), /latin1_swedish_ci/);
-    const pw = fs.readFileSync(dir("conf", "sites", B, "db_pass"), "utf8");
+    const pw = fs.readFileSync(dir("conf", "sites", B, "secrets", "db_pass"), "utf8");
     assert.equal(sh(`mariadb --no-defaults -h127.0.0.1 -P${port} -u${db(B)} -p${pw} -N -B -e 'CALL post_count()' ${db(B)}`).trim(), "2");
     assert.equal(sh(`ls -a ${dir("sites", B)}`).includes(".sp-restore"), false, "staging dir removed");
+    assert.deepEqual(fs.readdirSync("/run").filter((f) => f.startsWith("simple-paas-import")), [], "the import's option file removed");
   });
 
   it("restores a chosen older snapshot", () => {
@@ -230,29 +243,30 @@ describe("sp backup, prune and restore (real MariaDB and restic)", function () {
 
   it("fails a backup when MariaDB is down: exit 1, logged, status failed, no new snapshot, old dump kept", () => {
     const before = snapshots(B).length;
-    const dumpBefore = fs.readFileSync(data(B, "sql", `${db(B)}.sql`));
+    const dumpBefore = fs.readFileSync(dump(B));
     sh(`mysqladmin --no-defaults --socket=${sock} shutdown`);
     try {
       const r = run("backup", B);
       assert.equal(r.status, 1);
       assert.match(r.stderr, /database dump failed/);
-      const [result, snap, message] = status(B);
+      const [result, snap, message, good] = status(B);
       assert.deepEqual([result, snap], ["failed", ""]);
       assert.match(message, /database dump failed .*connect/);
+      assert.match(good, /^\d{4}-/, "the last good backup's time stays");
       assert.match(fs.readFileSync(dir("log", "backup.log"), "utf8"), new RegExp(`site=${B} action=backup result=failed database dump failed`));
       assert.equal(snapshots(B).length, before);
-      assert.deepEqual(fs.readFileSync(data(B, "sql", `${db(B)}.sql`)), dumpBefore);
-      assert.deepEqual(fs.readdirSync(data(B, "sql")), [`${db(B)}.sql`], "no temp dump left");
+      assert.deepEqual(fs.readFileSync(dump(B)), dumpBefore);
+      assert.deepEqual(fs.readdirSync(dir("sites", B, "dump")), [`${db(B)}.sql`], "no temp dump left");
     } finally {
       startMariadb();
     }
     const st = run("status", B);
     assert.equal(st.status, 1);
     assert.match(st.stdout, /result=failed/);
-    assert.match(st.stdout, /last backup failed: database dump failed/);
+    assert.match(st.stdout, /^  blog-\w+: the last backup failed: database dump failed/m);
   });
 
-  it("fails a backup that outlives SP_BACKUP_TIMEOUT, and one that cannot get the site's lock", () => {
+  it("fails a backup that outlives SP_BACKUP_TIMEOUT; one that cannot get the site's lock says it was skipped and leaves the status alone", () => {
     fs.writeFileSync(dir("bin", "mariadb-dump"), "#!/bin/sh\nsleep 60\n", { mode: 0o755 });
     try {
       const r = runBash(sp, { args: ["backup", B], env: { ...env, SP_BACKUP_TIMEOUT: "2" } });
@@ -264,10 +278,37 @@ describe("sp backup, prune and restore (real MariaDB and restic)", function () {
     }
     // The lock held by someone else (cron's backup) for longer than SP_LOCK_WAIT.
     fs.writeFileSync(dir("sp"), sp);
+    const before = status(B);
     const r = runBash(`flock ${dir("status", `${B}.lock`)} bash ${dir("sp")} backup ${B}`, { env: { ...env, SP_LOCK_WAIT: "1" } });
     assert.equal(r.status, 1, r.stderr);
-    assert.match(r.stderr, /gave up waiting for the lock/);
-    assert.match(status(B)[2], /gave up waiting for the lock/);
+    assert.match(r.stderr, /action=backup result=skipped another backup, prune, restore or drill of '.*' still runs after 1s: this one did not run/);
+    assert.deepEqual(status(B), before, "the status is the one that holds the lock's to write");
+  });
+
+  it("two backups of one site at once: the second waits, and as the first succeeded meanwhile it is skipped, saying so", async () => {
+    ok("backup", B);
+    fs.writeFileSync(dir("sp"), sp);
+    // The first holds the lock for a while (its dump is slow); the second starts meanwhile.
+    fs.writeFileSync(dir("bin", "mariadb-dump"), `#!/bin/sh\nsleep 3\nexec /usr/bin/mariadb-dump "$@"\n`, { mode: 0o755 });
+    try {
+      const spawn = (await import("node:child_process")).spawn;
+      const start = () => new Promise<{ code: number; err: string }>((resolve) => {
+        const c = spawn("bash", [dir("sp"), "backup", B], { env });
+        let err = "";
+        c.stderr.on("data", (d) => { err += d; });
+        c.on("close", (code) => resolve({ code: code ?? -1, err }));
+      });
+      const one = start();
+      await new Promise((r) => setTimeout(r, 1000));
+      const two = start();
+      const [r1, r2] = await Promise.all([one, two]);
+      assert.equal(r1.code, 0, r1.err);
+      assert.equal(r2.code, 0, r2.err);
+      assert.match(r2.err, /action=backup result=skipped another backup of .* finished while this one waited for it/);
+      assert.equal(status(B)[0], "ok");
+    } finally {
+      fs.rmSync(dir("bin", "mariadb-dump"));
+    }
   });
 
   it("prunes by retention but keeps manual and final snapshots, then checks", () => {
@@ -277,10 +318,11 @@ describe("sp backup, prune and restore (real MariaDB and restic)", function () {
     const before = snapshots(B);
     ok("prune", B);
     const after = snapshots(B);
-    const kinds = after.map((s) => s.tags.find((t) => t.startsWith("kind="))).sort();
+    const kinds = [...new Set(after.map((s) => s.tags.find((t) => t.startsWith("kind="))))].sort();
     assert.deepEqual(kinds, ["kind=final", "kind=manual", "kind=scheduled"]);
+    assert.equal(after.filter((s) => s.tags.includes("kind=scheduled")).length, 1, "--keep-last 1 of the scheduled ones");
     assert.ok(after.some((s) => s.short_id === first), "the first (manual) snapshot is kept");
-    assert.deepEqual(after.find((s) => s.tags.includes("kind=scheduled"))?.tags, [`site=${B}`, "kind=scheduled", "nightly"]);
+    assert.deepEqual(after.find((s) => s.tags.includes("kind=scheduled"))?.tags, [`site=${B}`, "kind=scheduled", "layout=2", "nightly"]);
     assert.ok(before.length > after.length);
     assert.match(fs.readFileSync(dir("log", "backup.log"), "utf8"), new RegExp(`site=${B} action=prune result=ok --keep-last 1 --keep-daily 7`));
   });
@@ -304,7 +346,7 @@ describe("sp backup, prune and restore (real MariaDB and restic)", function () {
     assert.match(r.stderr, /nothing to restore/);
     assert.ok(fs.existsSync(data(B, "public", "marker")));
     fs.rmSync(data(B, "public", "marker"));
-    sh(`rm -rf ${data(B, "public")}/* ${data(B, "private")}/* ${data(B, "sql")}/* && mkdir ${data(B, "public", "empty-dir")}`);
+    sh(`rm -rf ${data(B, "public")}/* ${data(B, "private")}/* ${data(B, "sql")}/* ${dir("sites", B, "dump")}/* && mkdir ${data(B, "public", "empty-dir")}`);
     sql(`DROP DATABASE ${db(B)}; CREATE DATABASE ${db(B)}`);
     ok("restore", B, "--if-fresh");
     assert.equal(tree(B), latestTree);
@@ -324,7 +366,9 @@ describe("sp backup, prune and restore (real MariaDB and restic)", function () {
     archives.forEach((a) => assert.match(a, new RegExp(`^${B}-\\d{8}T\\d{6}Z\\.tar\\.gz$`)));
     const newest = archives.sort().at(-1)!;
     assert.equal(sh(`stat -c %a ${dir("tar", newest)}`).trim(), "600");
-    assert.doesNotMatch(sh(`tar -tzf ${dir("tar", newest)}`), /^\.\/tmp|cache\/page/m);
+    const listing = sh(`tar -tzf ${dir("tar", newest)}`);
+    assert.doesNotMatch(listing, /^data\/tmp\/|cache\/page/m);
+    assert.match(listing, new RegExp(`^dump/${db(B)}\\.sql$`, "m"));
     const archivedTree = tree(B);
     const archivedRows = rows(B);
     change(B);
@@ -349,7 +393,7 @@ describe("sp backup, prune and restore (real MariaDB and restic)", function () {
 
   it("status, exec and restore with a (stand-in) running container", () => {
     fs.writeFileSync(dir("docker", "containers"), `${B} c2 ${B}-v2 running healthy\n${B} c1 ${B}-v1 exited none\n`);
-    const st = ok("status", B);
+    const st = run("status", B);
     assert.match(st.stdout, new RegExp(`^${B} container=${B}-v2 state=running health=healthy last-backup=\\S+ result=ok`));
     assert.match(ok("list").stdout, new RegExp(`^${B}\\s+${B}-v2,${B}-v1\\s+running$`, "m"));
     const ex = run("exec", B, "sh", "-c", "echo out; exit 7");
@@ -360,5 +404,121 @@ describe("sp backup, prune and restore (real MariaDB and restic)", function () {
     assert.deepEqual(fs.readFileSync(dir("docker", "calls"), "utf8").split("\n").filter((l) => /^(stop|start|exec)/.test(l)), ["stop c2", "start c2"]);
     fs.writeFileSync(dir("docker", "containers"), `${B} c2 ${B}-v2 running unhealthy\n`);
     assert.equal(run("status", B).status, 1);
+  });
+
+  it("restores a snapshot of an earlier release (data's public/ private/ sql/ at its root, the dump in sql/)", () => {
+    const before = tree(B);
+    const beforeRows = rows(B);
+    // What sp backup wrote before this release: the dump in the site's sql/, the data dir backed up as ".".
+    sh(`cp ${dump(B)} ${data(B, "sql", `${db(B)}.sql`)} && chown sp-${B}:sp-${B} ${data(B, "sql", `${db(B)}.sql`)}`);
+    sh(`cd ${data(B)} && restic backup --quiet --tag site=${B} --tag kind=manual --exclude ${data(B, "tmp")} .`, { env: resticEnv(B) });
+    fs.rmSync(data(B, "sql", `${db(B)}.sql`));
+    const oldLayout = snapshots(B).at(-1)!.short_id;
+    change(B);
+    ok("restore", B, oldLayout, "--yes");
+    assert.equal(rows(B), beforeRows);
+    assert.equal(tree(B), before, "the files as they were (the dump goes to the dump dir, not the site's sql/)");
+  });
+
+  it("a restore drill proves the latest snapshot: files as listed, the dump imports and dumps again the same, rows counted, data read", () => {
+    ok("backup", B);
+    const r = ok("drill", B);
+    assert.match(r.stderr, /restoring snapshot \w{8} of .* \(verified\)/);
+    const [result, snapshot, message] = status(B, ".drill");
+    assert.equal(result, "ok");
+    assert.equal(snapshot, snapshots(B).at(-1)!.short_id);
+    assert.match(message, /files=\d+ tables=1 rows=\d+ read-data=50%/);
+    assert.match(fs.readFileSync(dir("log", "backup.log"), "utf8"), new RegExp(`site=${B} action=drill result=ok`));
+    assert.equal(sql(`SHOW DATABASES LIKE 'spdrill_${db(B)}'`).trim(), "", "the scratch database is gone");
+    assert.equal(sh(`ls -a ${dir("sites", B)} | grep -c sp-drill || true`).trim(), "0", "and the scratch files");
+    assert.match(run("status", B).stdout, /last-drill=\S+ drill=ok/);
+  });
+
+  it("sp status fails on an overdue backup or drill, and on a site never backed up once it is older than its schedule allows", () => {
+    const conf = dir("conf", "sites", S, "backup", "backup.env");
+    const original = fs.readFileSync(conf, "utf8");
+    const statusBefore = fs.existsSync(dir("status", S)) ? fs.readFileSync(dir("status", S)) : undefined;
+    try {
+      fs.rmSync(dir("status", S), { force: true });
+      fs.writeFileSync(conf, original.replace(/^SP_BACKUP_MAX_AGE=.*$/m, "SP_BACKUP_MAX_AGE='60'"));
+      fs.writeFileSync(dir("conf", "sites", S, "created"), "2026-01-01T00:00:00Z\n");
+      fs.writeFileSync(dir("docker", "containers"), `${S} c9 ${S}-v1 running healthy\n`);
+      const never = run("status", S);
+      assert.equal(never.status, 1, never.stdout);
+      assert.match(never.stdout, new RegExp(`^  ${S}: no good backup since the site was set up \\(\\d+ min ago; its schedule allows 1 min\\)$`, "m"));
+      assert.match(never.stdout, new RegExp(`^  ${S}: no good restore drill since the site was set up`, "m"));
+      fs.writeFileSync(dir("conf", "sites", S, "created"), `${new Date().toISOString().slice(0, 19)}Z\n`);
+      assert.doesNotMatch(run("status", S).stdout, /no good backup/, "a new site is not overdue yet");
+      // A last good backup older than the schedule allows.
+      fs.writeFileSync(dir("status", S), "SP_LAST_TIME='2026-01-01T00:00:00Z'\nSP_LAST_RESULT='ok'\nSP_LAST_SNAPSHOT='abcd1234'\nSP_LAST_MESSAGE=''\nSP_LAST_GOOD_TIME='2026-01-01T00:00:00Z'\n");
+      fs.writeFileSync(dir("conf", "sites", S, "created"), "2026-01-01T00:00:00Z\n");
+      const stale = run("status", S);
+      assert.equal(stale.status, 1);
+      assert.match(stale.stdout, new RegExp(`^  ${S}: the last good backup \\(2026-01-01T00:00:00Z\\) is older than its schedule allows`, "m"));
+    } finally {
+      fs.writeFileSync(conf, original);
+      if (statusBefore) fs.writeFileSync(dir("status", S), statusBefore);
+      fs.writeFileSync(dir("docker", "containers"), "");
+    }
+  });
+
+  it("pings the site's heartbeat URL after a good backup, and URL/fail with the reason after a failed one", async () => {
+    // A heartbeat receiver in a process of its own (sp runs synchronously here): one line per request.
+    const seenFile = dir("heartbeats");
+    fs.writeFileSync(dir("heartbeat-server.js"), `
+      const http = require("http"); const fs = require("fs");
+      const server = http.createServer((req, res) => { let body = ""; req.on("data", (c) => body += c);
+        req.on("end", () => { fs.appendFileSync(${JSON.stringify(seenFile)}, req.method + " " + req.url + " " + body + "\\n"); res.end("OK"); }); });
+      server.listen(0, "127.0.0.1", () => console.log(server.address().port));`);
+    const { spawn } = await import("node:child_process");
+    const receiver = spawn(process.execPath, [dir("heartbeat-server.js")], { stdio: ["ignore", "pipe", "inherit"] });
+    const port = await new Promise<number>((resolve) => receiver.stdout.once("data", (d) => resolve(Number(String(d).trim()))));
+    const server = { close: (cb: () => void) => { receiver.once("exit", cb); receiver.kill(); } };
+    const seenLines = () => (fs.existsSync(seenFile) ? fs.readFileSync(seenFile, "utf8").trim().split("\n") : []);
+    const token = crypto.randomBytes(8).toString("hex");
+    const url = `http://127.0.0.1:${port}/ping/${token}`;
+    fs.writeFileSync(dir("conf", "sites", B, "backup", "heartbeat_url"), url, { mode: 0o600 });
+    try {
+      const good = run("backup", B);
+      assert.equal(good.status, 0, good.stderr);
+      assert.doesNotMatch(good.stderr + good.stdout, new RegExp(token), "the URL (a secret) is not printed");
+      fs.writeFileSync(dir("bin", "mariadb-dump"), "#!/bin/sh\necho 'no server' >&2; exit 2\n", { mode: 0o755 });
+      const bad = run("backup", B);
+      assert.equal(bad.status, 1);
+    } finally {
+      fs.rmSync(dir("bin", "mariadb-dump"), { force: true });
+      fs.rmSync(dir("conf", "sites", B, "backup", "heartbeat_url"));
+      await new Promise((r) => server.close(() => r(undefined)));
+    }
+    const seen = seenLines();
+    assert.equal(seen.length, 2, seen.join("\n"));
+    assert.match(seen[0], new RegExp(`^POST /ping/${token} backup of ${B}: snapshot \\w{8}$`));
+    assert.match(seen[1], new RegExp(`^POST /ping/${token}/fail backup of ${B} failed: database dump failed`));
+  });
+
+  it("a drill that finds a damaged pack fails loudly: the status says so and sp status exits 1", () => {
+    ok("backup", S);
+    ok("drill", S);
+    // Flip bytes in the middle of every data pack of S's repository.
+    for (const pack of sh(`find ${dir("repos", S, "data")} -type f`).trim().split("\n")) {
+      const buf = fs.readFileSync(pack);
+      for (let i = Math.floor(buf.length / 2); i < Math.floor(buf.length / 2) + 64 && i < buf.length; i++) buf[i] ^= 0xff;
+      fs.chmodSync(pack, 0o600);
+      fs.writeFileSync(pack, buf);
+    }
+    const r = run("drill", S);
+    assert.equal(r.status, 1, r.stderr);
+    const [result, , message] = status(S, ".drill");
+    assert.equal(result, "failed");
+    assert.match(message, /restic restore --verify of \w+ failed|restic check .* found problems|does not import|differ/);
+    assert.match(fs.readFileSync(dir("log", "backup.log"), "utf8"), new RegExp(`site=${S} action=drill result=failed`));
+    fs.writeFileSync(dir("docker", "containers"), `${S} c9 ${S}-v1 running healthy\n`);
+    try {
+      const st = run("status", S);
+      assert.equal(st.status, 1);
+      assert.match(st.stdout, new RegExp(`^  ${S}: the last restore drill failed: `, "m"));
+    } finally {
+      fs.writeFileSync(dir("docker", "containers"), "");
+    }
   });
 });

@@ -46,6 +46,7 @@ export const TEST_IMAGES = {
   siteAppV1: "simple-paas-test/site-app:v1",
   siteAppV2: "simple-paas-test/site-app:v2",
   caddy: "simple-paas-test/caddy:2.6",
+  memcached: "simple-paas-test/memcached:1.6",
 } as const;
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");

@@ -17,12 +17,14 @@
 # A part of the `sp` command; this header ends at the first blank line.
 
 DRILL_DB=""
+DRILL_ACCOUNT=""
 DRILL_RC=0
 
-# Removes the scratch database (and the account's grant on it) when the drill ends, however it ends.
+# Removes the scratch database and the account's grant on it when the drill ends, however it ends.
 drill_cleanup() {
   if [[ -n "$DRILL_DB" ]]; then
     mysql_admin -e "DROP DATABASE IF EXISTS \`$DRILL_DB\`" >/dev/null 2>&1 || true
+    if [[ -n "$DRILL_ACCOUNT" ]]; then mysql_admin -e "REVOKE ALL PRIVILEGES ON \`$DRILL_DB\`.* FROM $DRILL_ACCOUNT" >/dev/null 2>&1 || true; fi
   fi
 }
 
@@ -61,7 +63,7 @@ cmd_drill() {
 }
 
 drill_one() {
-  local scratch listing_a listing_b files tables rows subset check_args=() redump
+  local scratch listing_a listing_b files tables rows subset check_args=() redump account
   begin_site_event drill "$1"
   lock_site
   check_repo
@@ -90,7 +92,11 @@ drill_one() {
   trap 'DRILL_RC=$?; drill_cleanup; (exit "$DRILL_RC"); on_exit' EXIT
   mysql_admin -e "DROP DATABASE IF EXISTS \`$DRILL_DB\`; CREATE DATABASE \`$DRILL_DB\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci" ||
     die "cannot create the scratch database $DRILL_DB"
-  mysql_admin -e "GRANT ALL PRIVILEGES ON \`$DRILL_DB\`.* TO '$SP_DB_USER'@'$(drill_account_host)'" || die "cannot grant the site's account the scratch database"
+  make_site_cnf # here, not in the subshell below: its option file is removed on exit
+  account="$(site_account)"
+  [[ "$account" =~ ^[A-Za-z0-9_]+@[A-Za-z0-9.%/_:-]+$ ]] || die "unexpected account of the site's client: $account"
+  DRILL_ACCOUNT="'${account%@*}'@'${account#*@}'"
+  mysql_admin -e "GRANT ALL PRIVILEGES ON \`$DRILL_DB\`.* TO $DRILL_ACCOUNT" || die "cannot grant the site's account the scratch database"
   import_sandboxed "$STAGED_DUMP" "$DRILL_DB" || die "the dump of ${SNAPSHOT:0:8} does not import (as the site's own account, sandboxed)"
   redump="$WORK/redump.sql"
   "$(command -v mariadb-dump || command -v mysqldump)" --defaults-extra-file="$MYSQL_CNF" --single-transaction --routines --triggers --events \
@@ -105,7 +111,6 @@ drill_one() {
     [[ -n "$table" ]] || continue
     rows=$(( rows + $(mysql_admin -e "SELECT COUNT(*) FROM \`$DRILL_DB\`.\`$table\`") ))
   done < <(mysql_admin -e "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = '$DRILL_DB' AND TABLE_TYPE = 'BASE TABLE'")
-  mysql_admin -e "REVOKE ALL PRIVILEGES ON \`$DRILL_DB\`.* FROM '$SP_DB_USER'@'$(drill_account_host)'" >/dev/null 2>&1 || true
   drill_cleanup
   DRILL_DB=""
 
@@ -116,9 +121,4 @@ drill_one() {
   log_event drill ok "snapshot=${SNAPSHOT:0:8} files=$files tables=$tables rows=$rows read-data=$subset%"
   EV_DONE=1
   heartbeat ok "drill of $SP_SITE: snapshot ${SNAPSHOT:0:8} restores (files=$files tables=$tables rows=$rows)"
-}
-
-# The host part of the site's account the import uses: its socket account, or '%' on an external server.
-drill_account_host() {
-  if [[ "${SP_DB_CLIENT:-socket}" == socket ]]; then printf 'localhost'; else printf '%%'; fi
 }

@@ -86,6 +86,11 @@ locate_staged() {
   else
     STAGED_DATA="$src"
     STAGED_DUMP="$src/sql/$SP_DB_NAME.sql"
+    # Out of what becomes the site's sql/ before anything moves: the dump is read from root's stage only.
+    if [[ -f "$STAGED_DUMP" && ! -L "$STAGED_DUMP" ]]; then
+      mv -- "$STAGED_DUMP" "$src.dump.sql"
+      STAGED_DUMP="$src.dump.sql"
+    fi
   fi
 }
 
@@ -142,25 +147,19 @@ plan_db_recreate() {
   fi
 }
 
-# A dump is data, not a script: it may come from a site (a snapshot of an
-# earlier release held it in the site's own sql/), so it goes to the site's
-# own database account (ALL on its database, nothing else), from a client
-# in --sandbox mode (no \!, system, source, tee ...) without LOAD DATA
-# LOCAL, run as the site's Linux user. Definers become that account (a
-# dump made on another network names another host).
-# import_sandboxed DUMP DATABASE: DATABASE must exist; the account must be granted on it.
-import_sandboxed() {
-  local dump="$1" db="$2" bin=mariadb cnf_dir cnf password
-  [[ -f "$dump" && ! -L "$dump" ]] || die "$dump is not a regular file"
-  command -v mariadb >/dev/null 2>&1 || bin=mysql
-  "$bin" --help 2>/dev/null | grep -q -- '--sandbox' || die "this MariaDB client has no --sandbox mode: refusing to import a dump without it (upgrade mariadb-client)"
+# SITE_CNF: the MariaDB client options of the site's own database account
+# (its password from the site's secrets), readable by the site's Linux user
+# alone, in a dir of root's that it may only pass through. Made once.
+SITE_CNF=""
+make_site_cnf() {
+  local cnf_dir password
+  [[ -z "$SITE_CNF" ]] || return 0
   password="$CONF_DIR/sites/$SP_SITE/secrets/db_pass"
   [[ -f "$password" && ! -L "$password" ]] || die "there is no $password"
-  # The client's options, readable by the site's user alone, in a dir of root's that it may only pass through.
   cnf_dir="$(mktemp -d /run/simple-paas-import.XXXXXX)"
   CLEANUP_PATHS+=("$cnf_dir")
   chmod 0711 -- "$cnf_dir"
-  cnf="$cnf_dir/client.cnf"
+  SITE_CNF="$cnf_dir/client.cnf"
   {
     printf '[client]\nuser = "%s"\n' "$SP_DB_USER"
     printf 'password = "%s"\n' "$(sed 's/\\/\\\\/g; s/"/\\"/g' -- "$password")"
@@ -173,14 +172,43 @@ import_sandboxed() {
         required) printf 'ssl\n' ;;
       esac
     fi
-  } >"$cnf"
-  chown -- "$SP_USER:$SP_GROUP" "$cnf"
-  chmod 0400 -- "$cnf"
+  } >"$SITE_CNF"
+  chown -- "$SP_USER:$SP_GROUP" "$SITE_CNF"
+  chmod 0400 -- "$SITE_CNF"
+}
+
+# The MariaDB client, as the site's Linux user, logged in as the site's own account.
+site_client() {
+  local bin=mariadb
+  command -v mariadb >/dev/null 2>&1 || bin=mysql
+  make_site_cnf
+  as_site "$bin" --defaults-file="$SITE_CNF" --batch --skip-column-names --default-character-set=utf8mb4 "$@"
+}
+
+# The account (user@host) the site's client logs in as.
+site_account() {
+  site_client -e 'SELECT CURRENT_USER()' || die "the site's own database account cannot log in"
+}
+
+# A dump is data, not a script: it may come from a site (a snapshot of an
+# earlier release held it in the site's own sql/), so it goes to the site's
+# own database account (ALL on its database, nothing else), from a client
+# in --sandbox mode (no \!, system, source, tee ...) without LOAD DATA
+# LOCAL, run as the site's Linux user. Definers become that account (a
+# dump made on another network names another host).
+# import_sandboxed DUMP DATABASE: DATABASE must exist; the account must be granted on it.
+import_sandboxed() {
+  local dump="$1" db="$2" bin=mariadb help
+  [[ -f "$dump" && ! -L "$dump" ]] || die "$dump is not a regular file"
+  command -v mariadb >/dev/null 2>&1 || bin=mysql
+  help="$("$bin" --help 2>/dev/null || true)"
+  [[ "$help" == *--sandbox* ]] || die "this MariaDB client has no --sandbox mode: refusing to import a dump without it (upgrade mariadb-client)"
+  make_site_cnf
   # shellcheck disable=SC2016 # the inner script's own variables
   as_site bash -c 'set -o pipefail
     sed -E "/^INSERT INTO /!s/DEFINER=\`[^\`]*\`@\`[^\`]*\`/DEFINER=CURRENT_USER/g" |
       "$1" --defaults-file="$2" --sandbox --local-infile=0 --batch --default-character-set=utf8mb4 "$3"' \
-    sp-import "$bin" "$cnf" "$db" <"$dump"
+    sp-import "$bin" "$SITE_CNF" "$db" <"$dump"
 }
 
 # DROP + CREATE as the admin keeps the site user's grants (mysql.db rows
