@@ -32,6 +32,7 @@ upstream_ready() {
   container=${upstream%:*}
   port=${upstream##*:}
   deadline=$(( $(date +%s) + SP_READY_SECONDS ))
+  docker container inspect "$container" >/dev/null 2>&1 || sp_die "the new container $container does not exist; traffic stays where it was"
   # A fork bomb in one site must not take the host's pids: the limit the provider cannot set.
   if [ -n "$SP_PIDS_LIMIT" ]; then
     docker update --pids-limit "$SP_PIDS_LIMIT" "$container" >/dev/null ||
@@ -52,7 +53,9 @@ upstream_ready() {
       none)
         # No health check: running and answering HTTP on its port, from the host.
         ip=$(docker container inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}' "$container" 2>/dev/null | awk '{print $1}')
-        if [ -n "$ip" ] && answer=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 5 "http://$ip:$port/" 2>&1) && [ "$answer" != 000 ]; then
+        answer=000
+        if [ -n "$ip" ]; then answer=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://$ip:$port/" 2>/dev/null || true); fi
+        if [ -n "$answer" ] && [ "$answer" != 000 ]; then
           sp_log "ready: $container answers HTTP on port $port ($answer)"
           return 0
         fi ;;

@@ -3,26 +3,28 @@
  * container they install or remove the file and say the proxy reads it when
  * it starts; with a running Caddy (its own CA, `tls internal`) a route step
  * reloads it and waits, bounded, for each name's certificate, the first
- * routes file is preceded by a one-name file (the first-account step), and
- * steps started together reload one at a time. (Caddy with an ACME server,
- * and refused files: test/e2e.)
+ * routes file is preceded by a one-name file (the first-account step),
+ * steps started together reload one at a time, and traffic moves only to
+ * an upstream the step has seen ready. (Caddy with an ACME server: test/e2e.)
  */
 import * as assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import {
-  CertificateProbe, FIRST_ACCOUNT_ROUTES_FILE, renderProxyFileRemovalScript, renderProxyFileScript, renderProxyMainConfig, renderSiteRoutes,
-} from "../../components/render/proxy-config";
+import { renderProxyMainConfig, renderSiteRoutes } from "../../components/render/caddyfile";
+import { CertificateProbe, FIRST_ACCOUNT_ROUTES_FILE, renderProxyFileRemovalScript, renderProxyFileScript } from "../../components/render/proxy-file-script";
 import { runBash, sh } from "../support/run";
 import { ensureServices, TEST_IMAGES } from "../support/services";
 
 const PROXY = "simple-paas-it-proxy";
+const NETWORK = "simple-paas-it-proxy-net";
+/** A site container the routes point at: busybox httpd on :80, healthy. */
+const UPSTREAM = "sp-it-upstream";
 const HTTPS_PORT = 18543;
 
-function routesFor(site: string, hostNames: string[]): string {
-  return renderSiteRoutes({ site, hostNames, upstream: "127.0.0.1:9" }, { upstreamTimeout: "300s" });
+function routesFor(site: string, hostNames: string[], upstream = `${UPSTREAM}:80`): string {
+  return renderSiteRoutes({ site, hostNames, upstream }, { upstreamTimeout: "300s" });
 }
 
 /** Runs a script in the background; resolves with its exit status, stderr and when it ended. */
@@ -73,12 +75,15 @@ describe("proxy file scripts (real docker daemon)", function () {
       lockFile = path.join(dir, "proxy.lock");
       fs.mkdirSync(sites);
       fs.writeFileSync(path.join(dir, "Caddyfile"), renderProxyMainConfig({ tls: "internal", maxBodySize: "100MB", upstreamTimeout: "300s" }));
-      sh(`docker rm -f ${PROXY} >/dev/null 2>&1 || true`);
-      sh(`docker run -d --name ${PROXY} -p 127.0.0.1:${HTTPS_PORT}:443 -v ${dir}:/etc/caddy:ro ${TEST_IMAGES.caddy} caddy run --config /etc/caddy/Caddyfile --adapter caddyfile`);
+      sh(`docker rm -f ${PROXY} ${UPSTREAM} sp-it-unhealthy sp-it-silent >/dev/null 2>&1 || true`);
+      sh(`docker network rm ${NETWORK} >/dev/null 2>&1 || true; docker network create ${NETWORK} >/dev/null`);
+      sh(`docker run -d --name ${UPSTREAM} --network ${NETWORK} --health-cmd 'wget -q -O /dev/null http://127.0.0.1/' --health-interval 1s ${TEST_IMAGES.busybox}`);
+      sh(`docker run -d --name ${PROXY} --network ${NETWORK} -p 127.0.0.1:${HTTPS_PORT}:443 -v ${dir}:/etc/caddy:ro ${TEST_IMAGES.caddy} caddy run --config /etc/caddy/Caddyfile --adapter caddyfile`);
+      sh(`for i in $(seq 100); do [ "$(docker inspect -f '{{.State.Health.Status}}' ${UPSTREAM})" = healthy ] && exit 0; sleep 0.2; done; exit 1`);
       sh(`for i in $(seq 100); do docker logs ${PROXY} 2>&1 | grep -q 'serving initial configuration' && exit 0; sleep 0.2; done; docker logs ${PROXY}; exit 1`);
     });
     after(() => {
-      sh(`docker rm -f ${PROXY} >/dev/null 2>&1 || true`);
+      sh(`docker rm -f ${PROXY} ${UPSTREAM} sp-it-unhealthy sp-it-silent >/dev/null 2>&1 || true; docker network rm ${NETWORK} >/dev/null 2>&1 || true`);
       if (dir) fs.rmSync(dir, { recursive: true, force: true });
     });
 
@@ -102,7 +107,7 @@ describe("proxy file scripts (real docker daemon)", function () {
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stderr, /first site on this proxy: www\.blog\.test alone first, so that one ACME account is registered/);
       // The one-name step waited for its name before the whole site went in.
-      assert.match(r.stderr, /certificate ready: www\.blog\.test\n[\s\S]*changed: [\s\S]*certificate ready: blog\.test\ncertificate ready: www\.blog\.test/);
+      assert.match(r.stderr, /certificate ready: www\.blog\.test\n[\s\S]*changed: [\s\S]*certificate ready: blog\.test\n.*certificate ready: www\.blog\.test/);
       assert.doesNotMatch(r.stderr, /no certificate for/);
       assert.deepEqual(fs.readdirSync(sites).sort(), ["blog.caddy"], `${FIRST_ACCOUNT_ROUTES_FILE} is gone`);
       // The proxy really serves them (a handshake succeeds), and not a name it has no route for.
@@ -159,6 +164,36 @@ describe("proxy file scripts (real docker daemon)", function () {
       assert.equal(again.status, 0, `a retried removal succeeds: ${again.stderr}`);
       assert.equal(loads(), before + 1, "and reloads the proxy");
       assert.deepEqual(fs.readdirSync(sites).filter((f) => f.includes(".removed.")), [], "no leftovers");
+    });
+
+    it("moves traffic only to an upstream it has seen ready, and sets its pids limit first; else it fails and the routes stay", () => {
+      const target = path.join(sites, "gate.caddy");
+      const step = (upstream: string, readySeconds = 5) => runBash(renderProxyFileScript({
+        path: target, proxyContainer: PROXY, lockFile, readySeconds, upstreamPidsLimit: 256,
+      }), { stdin: routesFor("gate", ["gate.test"], upstream) });
+      const ok = step(`${UPSTREAM}:80`);
+      assert.equal(ok.status, 0, ok.stderr);
+      assert.match(ok.stderr, /ready: sp-it-upstream is healthy/);
+      assert.equal(sh(`docker inspect -f '{{.HostConfig.PidsLimit}}' ${UPSTREAM}`).trim(), "256");
+      const routed = fs.readFileSync(target, "utf8");
+      // A container whose health check fails: refused at once, with its health log.
+      sh(`docker run -d --name sp-it-unhealthy --network ${NETWORK} --health-cmd 'exit 1' --health-interval 1s --health-retries 1 ${TEST_IMAGES.busybox}`);
+      sh(`for i in $(seq 100); do [ "$(docker inspect -f '{{.State.Health.Status}}' sp-it-unhealthy)" = unhealthy ] && exit 0; sleep 0.2; done; exit 1`);
+      const unhealthy = step("sp-it-unhealthy:80");
+      assert.equal(unhealthy.status, 1, unhealthy.stderr);
+      assert.match(unhealthy.stderr, /the new container sp-it-unhealthy is unhealthy: .*traffic stays where it was/);
+      assert.equal(fs.readFileSync(target, "utf8"), routed, "the routes still name the old upstream");
+      // No health check and nothing answering on its port: refused after the wait.
+      sh(`docker run -d --name sp-it-silent --network ${NETWORK} ${TEST_IMAGES.busybox} sleep 600`);
+      const silent = step("sp-it-silent:80", 3);
+      assert.equal(silent.status, 1, silent.stderr);
+      assert.match(silent.stderr, /the new container sp-it-silent is not ready after 3s \(health: none, HTTP: 000\); traffic stays where it was/);
+      assert.equal(fs.readFileSync(target, "utf8"), routed);
+      // A container that does not exist (a create that failed).
+      const absent = step("sp-it-absent:80");
+      assert.match(absent.stderr, /the new container sp-it-absent does not exist; traffic stays where it was/);
+      assert.equal(fs.readFileSync(target, "utf8"), routed);
+      fs.rmSync(target);
     });
   });
 });
