@@ -24,6 +24,13 @@ describe("a bare new host: installed over SSH from nothing, then rebuilt from it
   let host: Record<string, unknown>;
   let roots = "";
 
+  /** The bare host's SSH key as the config pins it (a new host has a new one). */
+  const hostKeyOf = (b: BareHost) => {
+    const line = fs.readFileSync(b.knownHostsFile, "utf8").split("\n").find((l) => / ssh-ed25519 /.test(l));
+    if (!line) throw new Error(`no ssh-ed25519 key in ${b.knownHostsFile}`);
+    return line.split(" ").slice(1, 3).join(" ");
+  };
+
   /** A command on the bare host, over SSH (its host key checked). */
   function onHost(command: string, stdin = ""): string {
     const r = spawnSync("ssh", [
@@ -55,9 +62,9 @@ describe("a bare new host: installed over SSH from nothing, then rebuilt from it
     stopBareHost({ purge: true });
     bare = startBareHost();
     host = {
-      connection: { host: bare.sshHost, port: bare.sshPort, user: bare.sshUser },
+      connection: { host: bare.sshHost, port: bare.sshPort, user: bare.sshUser, hostKey: hostKeyOf(bare) },
       stagingDomain: STAGING,
-      memcached: { enabled: true },
+      memcached: { enabled: true, image: `${env.publicRegistry}/memcached:1.6` },
       proxy: {
         // Both registries and pebble reach the bare host through its SSH tunnels, at the addresses a real host would use.
         image: `${env.publicRegistry}/caddy:2.6`,
@@ -130,8 +137,8 @@ describe("a bare new host: installed over SSH from nothing, then rebuilt from it
     const gone = Date.now();
     bare = startBareHost();
     assert.throws(() => onHost("command -v docker"), /failed/, "the new host has nothing installed");
-    // The runbook: a new generation, then pulumi up.
-    host = { ...host, generation: "2" };
+    // The runbook: a new generation (and the new host's key), then pulumi up.
+    host = { ...host, generation: "2", connection: { ...(host.connection as object), hostKey: hostKeyOf(bare) } };
     await stack!.setConfig({ host, backup: {}, sites: SITES.map((s) => siteConfig(s)) }, {
       sshPrivateKey: fs.readFileSync(env.sshKeyFile, "utf8"),
       backupKey: "e2e-bare-host-backup-key",

@@ -19,7 +19,7 @@ import * as https from "node:https";
 const REPO = path.resolve(__dirname, "..", "..");
 
 /** The images `npm run up` builds for the local stack (stacks/Pulumi.local.yaml and their base). */
-const LOCAL_STACK_IMAGES = ["simple-paas-local/site-app:v1", "simple-paas-local/caddy:2.6", "simple-paas-local/minbase:bookworm"];
+const LOCAL_STACK_IMAGES = ["simple-paas-local/site-app:v1", "simple-paas-local/caddy:2.6", "simple-paas-local/memcached:1.6", "simple-paas-local/minbase:bookworm"];
 
 /**
  * The environment of `npm run` as on a machine where the tests never ran:
@@ -81,7 +81,8 @@ function leftovers(): string[] {
   if (!dockerAnswers()) return found;
   if (sh("docker ps -aq --filter label=simple-paas.site=demo").trim()) found.push("the demo container");
   if (sh("docker ps -aq --filter name=^simple-paas-proxy$").trim()) found.push("the proxy container");
-  if (sh("docker network ls -q --filter name=^simple-paas$").trim()) found.push("the simple-paas network");
+  if (sh("docker network ls -q --filter label=simple-paas.generation").trim()) found.push("a simple-paas network");
+  if (sh("docker ps -aq --filter label=simple-paas.memcached").trim()) found.push("a memcached container");
   if (spawnSync("mysqladmin", ["--protocol=socket", "ping"], { stdio: "ignore" }).status !== 0) return found;
   if (rootSql("SHOW DATABASES LIKE 'demo'").trim()) found.push("the demo database");
   if (rootSql("SELECT COUNT(*) FROM mysql.user WHERE User IN ('demo', 'simple_paas_admin')").trim() !== "0") found.push("a database user");
@@ -102,7 +103,7 @@ describe("the local stack from the README (npm run up / down)", function () {
     emptyTestState = fs.mkdtempSync(path.join(os.tmpdir(), "sp-no-test-env-"));
     runEnv = userEnv(home, emptyTestState);
     // A demo site or repository left by an earlier run (made with another backup key).
-    if (leftovers().length > 0) sh("docker rm -f $(docker ps -aq --filter label=simple-paas.site=demo) simple-paas-proxy 2>/dev/null || true");
+    if (leftovers().length > 0) sh("docker rm -f $(docker ps -aq --filter label=simple-paas.site=demo) $(docker ps -aq --filter label=simple-paas.memcached=demo) simple-paas-proxy 2>/dev/null || true");
     sh("rm -rf /var/backups/simple-paas/demo /sites/demo /etc/simple-paas/sites/demo");
     // As on a machine where the local stack's images were never built.
     if (dockerAnswers()) sh(`docker rmi -f ${LOCAL_STACK_IMAGES.join(" ")} 2>/dev/null || true`);

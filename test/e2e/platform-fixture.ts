@@ -76,7 +76,24 @@ export function cleanSlate(): void {
   sh(`docker image rm 127.0.0.1:5000/site-app:v1 127.0.0.1:5000/site-app:v2 >/dev/null 2>&1 || true`);
   sh(`rm -rf /var/backups/simple-paas/{${sites}} /var/backups/simple-paas-tar /sites/{${sites}} /var/lib/simple-paas/backup-status/{${sites}}*`);
   sh(`rm -rf /etc/simple-paas/sites/{${sites}} /etc/simple-paas/proxy/sites/{${sites}}.caddy /etc/cron.d/simple-paas-{${sites}}*`);
-  sh("mysql", { stdin: SITES.map((u) => `DROP DATABASE IF EXISTS \`${u}\`; DROP USER IF EXISTS '${u}'@'172.30.0.0/255.255.255.0';`).join("\n") });
+  // Memcached containers and the sites' own networks (the proxy may still be on them).
+  sh(`docker rm -f $(docker ps -aq --filter label=simple-paas.memcached) >/dev/null 2>&1 || true`);
+  for (const site of SITES) sh(`docker network rm simple-paas-${site} >/dev/null 2>&1 || true`);
+  dropSiteDatabases(SITES);
+}
+
+/** Drops the sites' databases and every account of their users (the site's network, the socket). */
+export function dropSiteDatabases(sites: readonly string[]): void {
+  const names = sites.map((u) => `'${u}'`).join(",");
+  const drops = sh("mysql -N -B", { stdin: `SELECT CONCAT('DROP USER ', QUOTE(User), '@', QUOTE(Host), ';') FROM mysql.user WHERE User IN (${names});` });
+  sh("mysql", { stdin: `${sites.map((u) => `DROP DATABASE IF EXISTS \`${u}\`;`).join("\n")}\n${drops}` });
+}
+
+/** The host key of the test sshd, as its pinned known_hosts has it ("ssh-ed25519 AAAA..."). */
+export function testSshHostKey(env: TestEnv): string {
+  const line = fs.readFileSync(env.sshKnownHostsFile, "utf8").split("\n").find((l) => / ssh-ed25519 /.test(l));
+  if (!line) throw new Error(`no ssh-ed25519 key in ${env.sshKnownHostsFile}`);
+  return line.split(" ").slice(1, 3).join(" ");
 }
 
 /** Undoes a test file's platform (destroy, stack removed) and clears what is left of the test sites. */
@@ -96,7 +113,8 @@ export async function createPlatform(name: string, opts: { connection?: boolean;
   const gateway = "172.30.0.1";
   const host: Record<string, unknown> = {
     stagingDomain: STAGING,
-    memcached: { enabled: true },
+    // Each site's own memcached, from the registry without a login (as memcached:1.6 from Docker Hub).
+    memcached: { enabled: true, image: `${env.publicRegistry}/memcached:1.6` },
     proxy: {
       // From a registry without a login, as the default caddy image comes from Docker Hub.
       image: `${env.publicRegistry}/caddy:2.6`,
@@ -110,7 +128,7 @@ export async function createPlatform(name: string, opts: { connection?: boolean;
       certificateWaitSeconds: 90,
     },
   };
-  if (opts.connection) host.connection = { host: env.sshHost, port: env.sshPort, user: env.sshUser };
+  if (opts.connection) host.connection = { host: env.sshHost, port: env.sshPort, user: env.sshUser, hostKey: testSshHostKey(env) };
   const backup = { schedule: "@hourly", pruneSchedule: "30 3 * * *", ...(opts.backup ?? {}) };
   const registryPassword = fs.readFileSync(env.registryPasswordFile, "utf8").trim();
   const secrets: Record<string, unknown> = {};
@@ -213,7 +231,7 @@ export async function assertCertificatesReady(platform: Platform, sites: readonl
   const problems: string[] = [];
   for (const site of sites) {
     const stderr = await platform.stderrOf(`${site}-route`);
-    const missing = hostNamesOf([site]).filter((name) => !stderr.split("\n").includes(`certificate ready: ${name}`));
+    const missing = hostNamesOf([site]).filter((name) => !stderr.split("\n").some((l) => l.endsWith(`: certificate ready: ${name}`)));
     if (stderr === "") problems.push(`${site}-route has not run`);
     else if (missing.length > 0) problems.push(`${site}-route reported no certificate for ${missing.join(", ")}:\n${stderr}`);
   }

@@ -6,7 +6,7 @@
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import { renderProxyFileScript } from "../../components/render/proxy-config";
+import { renderProxyFileScript } from "../../components/render/proxy-file-script";
 import { timelineOf } from "../support/engine";
 import { runBash, sh } from "../support/run";
 import {
@@ -30,7 +30,7 @@ describe("the platform on this machine (three sites)", function () {
 
   it("registers the ACME account of a new proxy from one route step, with one name first", async () => {
     const stderrs = await Promise.all(SITES.map((site) => platform.stderrOf(`${site}-route`)));
-    const firstAccount = SITES.filter((_, i) => /^first site on this proxy: /m.test(stderrs[i]));
+    const firstAccount = SITES.filter((_, i) => /: first site on this proxy: /m.test(stderrs[i]));
     assert.equal(firstAccount.length, 1, `exactly one route step registers the ACME account: ${firstAccount.join(",")}`);
   });
 
@@ -142,7 +142,7 @@ except Exception as e:
     assert.equal(slowAnswer.status, 200, `the long request on the old container finished: ${slowAnswer.body}`);
     assert.equal(slowAnswer.body, "slow done by version v1\n");
     // The route step waited for the requests on the old container before Pulumi removed it.
-    assert.match(await platform.stderrOf("alpha-route"), /^drained: no connection left to the old upstream sp-alpha-[0-9a-f]+:8080$/m);
+    assert.match(await platform.stderrOf("alpha-route"), /: drained: no connection left to the old upstream sp-alpha-[0-9a-f]+:8080$/m);
     const after = await httpsGet("alpha.test", "/", roots);
     assert.match(after.body, /site-app version v2/);
     assert.equal(sh(`docker ps -a --filter label=simple-paas.site=alpha --format '{{.Names}}' | wc -l`).trim(), "1", "the old container is gone");
@@ -152,7 +152,8 @@ except Exception as e:
     await platform.destroy();
     assert.equal(sh(`docker ps -a --filter label=simple-paas.site --format '{{.Names}}'`).trim(), "");
     assert.equal(sh(`docker ps -a --filter name=simple-paas-proxy --format '{{.Names}}'`).trim(), "");
-    assert.equal(sh(`docker network ls --filter name=^simple-paas$ --format '{{.Name}}'`).trim(), "");
+    assert.equal(sh(`docker network ls --filter label=simple-paas.generation --format '{{.Name}}'`).trim(), "", "the proxy's network and every site's");
+    assert.equal(sh(`docker ps -a --filter label=simple-paas.memcached --format '{{.Names}}'`).trim(), "", "the sites' memcached");
     for (const site of SITES) {
       assert.equal(rootSql(`SHOW DATABASES LIKE '${site}'`).trim(), "", `database ${site} dropped`);
       assert.equal(rootSql(`SELECT COUNT(*) FROM mysql.user WHERE User = '${site}'`).trim(), "0", `user ${site} dropped`);

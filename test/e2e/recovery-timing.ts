@@ -16,7 +16,7 @@ export function rawRestoreSeconds(sites: readonly string[] = SITES): number {
   const perSite = sites.map((site) => [
     `(set -euo pipefail`,
     `RESTIC_PASSWORD_FILE=/etc/simple-paas/sites/${site}/backup/restic_pass restic -r /var/backups/simple-paas/${site} restore latest --target ${work}/${site} --quiet`,
-    `dump=$(find ${work}/${site} -path '*/sql/${site}.sql' | head -n1)`,
+    `dump=$(find ${work}/${site} -path '*/dump/${site}.sql' | head -n1)`,
     `mysql -e 'CREATE DATABASE raw_${site}'`,
     `mysql raw_${site} <"$dump") &`,
   ].join("\n"));

@@ -7,7 +7,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { sh } from "../support/run";
-import { Platform, SITES, createPlatform, disposePlatform, eventually, printDiagnostics, assertCertificatesReady, httpsGet, pebbleRoots, rootSql, siteConfig } from "./platform-fixture";
+import { Platform, SITES, createPlatform, disposePlatform, dropSiteDatabases, eventually, printDiagnostics, assertCertificatesReady, httpsGet, pebbleRoots, rootSql, siteConfig } from "./platform-fixture";
 import { rawRestoreSeconds, report } from "./recovery-timing";
 
 function resticSnapshots(site: string): { id: string; short_id: string; tags?: string[]; paths: string[] }[] {
@@ -54,8 +54,8 @@ describe("backups, restores and disaster recovery", function () {
       assert.ok(snaps[0].tags?.includes(`site=${site}`));
     }
     const files = sh(`RESTIC_PASSWORD_FILE=/etc/simple-paas/sites/alpha/backup/restic_pass restic -r /var/backups/simple-paas/alpha ls latest`);
-    assert.match(files, /\/sql\/alpha\.sql/);
-    assert.match(files, /\/public\/before-alpha\.txt/);
+    assert.match(files, /^\/dump\/alpha\.sql$/m);
+    assert.match(files, /^\/data\/public\/before-alpha\.txt$/m);
     assert.doesNotMatch(files, /scratch\.txt/);
     const status = sp("status");
     for (const site of SITES) assert.match(status, new RegExp(`^${site} .*result=ok`, "m"));
@@ -93,7 +93,7 @@ describe("backups, restores and disaster recovery", function () {
     const archives = fs.readdirSync("/var/backups/simple-paas-tar").filter((f) => f.startsWith("alpha-"));
     assert.ok(archives.length >= 1 && archives.length <= 2, archives.join(","));
     const listing = sh(`tar -tzf /var/backups/simple-paas-tar/${archives.sort().pop()}`);
-    assert.match(listing, /sql\/alpha\.sql/);
+    assert.match(listing, /^dump\/alpha\.sql$/m);
   });
 
   it("restores the latest and a chosen older snapshot: files and rows equal to the snapshot's", async () => {
@@ -147,9 +147,11 @@ describe("backups, restores and disaster recovery", function () {
     const finalsBefore = SITES.map(finalSnapshots);
     // The wipe: containers, images, the network, the proxy's volume, site databases and users, the
     // admin account, /sites, /etc/simple-paas, cron files, sp. The repositories survive.
-    sh(`docker rm -f $(docker ps -aq --filter label=simple-paas.site) simple-paas-proxy; docker network rm simple-paas; docker volume rm simple-paas-proxy-data`);
-    sh(`docker image rm ${platform.env.registry}/site-app:v1 ${platform.env.publicRegistry}/caddy:2.6`);
-    rootSql(SITES.map((s) => `DROP DATABASE ${s}; DROP USER '${s}'@'172.30.0.0/255.255.255.0';`).join("\n") + "DROP USER 'simple_paas_admin'@'127.0.0.1'; DROP USER 'simple_paas_admin'@'localhost';");
+    sh(`docker rm -f $(docker ps -aq --filter label=simple-paas.site) $(docker ps -aq --filter label=simple-paas.memcached) simple-paas-proxy`);
+    sh(`for n in $(docker network ls -q --filter label=simple-paas.generation); do docker network rm "$n"; done; docker volume rm simple-paas-proxy-data`);
+    sh(`docker image rm ${platform.env.registry}/site-app:v1 ${platform.env.publicRegistry}/caddy:2.6 ${platform.env.publicRegistry}/memcached:1.6`);
+    dropSiteDatabases(SITES);
+    rootSql("DROP USER 'simple_paas_admin'@'127.0.0.1'; DROP USER 'simple_paas_admin'@'localhost';");
     sh("rm -rf /sites /etc/simple-paas /etc/cron.d/simple-paas-* /usr/local/bin/sp /var/lib/simple-paas");
     const gone = Date.now();
     // The runbook: a new host generation, then `pulumi up`.
