@@ -266,7 +266,8 @@ export class HostBootstrap extends pulumi.ComponentResource {
       } as docker.ContainerArgs, {
         parent, provider: parent.docker, dependsOn: [proxyConfig], deleteBeforeReplace: true,
         // Each site's route step connects the proxy to the site's network (render/proxy-file-script.ts).
-        ignoreChanges: ["networksAdvanced"],
+        // A new log rotation reaches the proxy when it is next replaced: replacing it for that would stop every site.
+        ignoreChanges: ["networksAdvanced", "logOpts"],
         hooks: clearLeftoverHooks(connection, "container", { key: "simple-paas.role", value: "proxy" }),
       });
       return new docker.Container(n, a, o);

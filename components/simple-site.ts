@@ -206,6 +206,8 @@ export class SimpleSite extends pulumi.ComponentResource {
         labels: [{ label: "simple-paas.role", value: "memcached" }, { label: "simple-paas.memcached", value: site }, ...forDockerObject(settings.generation).labels],
       } as docker.ContainerArgs, {
         parent, provider: host.docker, dependsOn: [parent.network], deleteBeforeReplace: true,
+        // A new log rotation reaches it when it is next replaced (replacing it empties the site's cache).
+        ignoreChanges: ["logOpts"],
         hooks: clearLeftoverHooks(settings.connection, "container", { key: "simple-paas.memcached", value: site }),
       });
       return new docker.Container(n, a, o);

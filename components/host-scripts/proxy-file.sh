@@ -170,8 +170,8 @@ fi
 if [ -n "$SP_HISTORY_FILE" ]; then
   while read -r upstream; do
     [ -n "$upstream" ] || continue
-    image=$(docker container inspect -f '{{.Image}}' "${upstream%:*}" 2>/dev/null) || continue
-    if [ "$(tail -n 1 -- "$SP_HISTORY_FILE" 2>/dev/null | awk '{print $2}')" != "$image" ]; then
+    image=$(docker container inspect -f '{{.Image}} {{.Config.Image}}' "${upstream%:*}" 2>/dev/null) || continue
+    if [ "$(tail -n 1 -- "$SP_HISTORY_FILE" 2>/dev/null | cut -d' ' -f2-)" != "$image" ]; then
       printf '%s %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$image" >>"$SP_HISTORY_FILE"
     fi
   done < <(sp_upstreams_of "$SP_TARGET")

@@ -242,6 +242,7 @@ prune_one() {
     EV_DONE=1
     return 0
   fi
+  unlock_stale
   restic_site forget --tag "site=$SP_SITE" --group-by '' "${keep[@]}" \
     --keep-tag manual --keep-tag kind=manual --keep-tag kind=final --prune >&2 || die "restic forget --prune failed"
   restic_site check >&2 || die "restic check found problems in $SP_RESTIC_REPOSITORY"

@@ -188,6 +188,26 @@ lock_site() {
     EV_DONE=1
     exit 0
   fi
+  clean_stale
+}
+
+# Once this process holds the site's lock, no other of the site's runs:
+# what a killed run (kill -9, a power cut) left is stale and goes (temp
+# dumps and archives, import option files), and so do the restic locks of
+# processes that are gone (restic unlock keeps those of live ones).
+clean_stale() {
+  local d
+  for d in "$SP_DUMP_DIR" "${SP_TAR_DIR:-}"; do
+    if [[ -n "$d" && -d "$d" && ! -L "$d" ]]; then find "$d" -maxdepth 1 -name '.*sp-tmp*' -delete 2>/dev/null || true; fi
+    if [[ -n "$d" && -d "$d" && ! -L "$d" ]]; then find "$d" -maxdepth 1 -name ".$SP_SITE.tar.gz.*" -delete 2>/dev/null || true; fi
+  done
+  find /run -maxdepth 1 -name "simple-paas-import-$SP_SITE.*" -exec rm -rf {} + 2>/dev/null || true
+  find "$SP_SITE_HOME" -maxdepth 1 \( -name '.sp-restore.*' -o -name '.sp-drill.*' \) -exec rm -rf {} + 2>/dev/null || true
+}
+
+# Removes the restic locks of processes that are gone (a killed backup's).
+unlock_stale() {
+  if [[ "${REPO_STATE:-}" == ok ]]; then restic_site unlock >&2 2>/dev/null || true; fi
 }
 
 # restic on the site's repository. restic.env (backend credentials) is

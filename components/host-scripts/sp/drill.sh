@@ -68,6 +68,7 @@ drill_one() {
   lock_site
   check_repo
   [[ "$REPO_STATE" == ok ]] || die "there is no restic repository at $SP_RESTIC_REPOSITORY: nothing to drill (has the site been backed up?)"
+  unlock_stale
   resolve_snapshot latest
   [[ -n "$SNAPSHOT" ]] || die "no snapshot of '$SP_SITE' in $SP_RESTIC_REPOSITORY: nothing to drill"
   scratch="$(mktemp -d "$SP_SITE_HOME/.sp-drill.XXXXXX")"

@@ -1,11 +1,13 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2034 # variables shared with the other parts of sp (the assembled sp is checked whole)
 # `sp prune-images`: removes the site images nothing needs any more. Each
-# route step records, per site, the image it moved traffic to
-# (STATUS_DIR/SITE.images, oldest first); an image is removed when it was a
-# site's, no container uses it (running or stopped), and it is not among
-# the newest KEEP of any site's deployments (what a rollback needs).
-# Images simple-paas never deployed (the operator's own) are not touched.
+# route step records, per site, the image it moved traffic to and the
+# reference it was deployed by (STATUS_DIR/SITE.images: "TIME ID REF",
+# oldest first); an image is removed when it was a site's, no container
+# uses it (running or stopped), and it is not among the newest KEEP of any
+# site's deployments (what a rollback needs). Only the references simple-
+# paas deployed by are removed (docker deletes the image with its last
+# one); images simple-paas never deployed are not touched.
 #
 # A part of the `sp` command; this header ends at the first blank line.
 
@@ -36,14 +38,16 @@ cmd_prune_images() {
     if grep -qxF -- "$id" <<<"$used" || printf '%s\n' "${kept_ids[@]}" | grep -qxF -- "$id"; then continue; fi
     docker image inspect "$id" >/dev/null 2>&1 || continue
     if (( dry )); then
-      printf 'would remove %s (%s)\n' "$id" "$(docker image inspect -f '{{join .RepoTags ","}}' "$id" 2>/dev/null)"
+      printf 'would remove %s (%s)\n' "$id" "$(cat -- "$SP_STATUS_DIR"/*.images | awk -v id="$id" '$2 == id && NF >= 3 {print $3}' | sort -u | paste -sd, -)"
       continue
     fi
-    if docker image rm "$id" >/dev/null 2>&1; then
-      removed=$((removed + 1))
-    else
-      not_removable=$((not_removable + 1))
-    fi
+    while read -r ref; do
+      [[ -n "$ref" ]] || continue
+      # Only while the reference still names this image (a re-pushed tag names another).
+      if [[ "$(docker image inspect -f '{{.Id}}' "$ref" 2>/dev/null)" == "$id" ]]; then
+        if docker image rm "$ref" >/dev/null 2>&1; then removed=$((removed + 1)); else not_removable=$((not_removable + 1)); fi
+      fi
+    done < <(cat -- "$SP_STATUS_DIR"/*.images | awk -v id="$id" '$2 == id && NF >= 3 {print $3}' | sort -u)
   done
   if (( ! dry )); then
     docker image prune -f >/dev/null 2>&1 || true

@@ -156,7 +156,7 @@ make_site_cnf() {
   [[ -z "$SITE_CNF" ]] || return 0
   password="$CONF_DIR/sites/$SP_SITE/secrets/db_pass"
   [[ -f "$password" && ! -L "$password" ]] || die "there is no $password"
-  cnf_dir="$(mktemp -d /run/simple-paas-import.XXXXXX)"
+  cnf_dir="$(mktemp -d "/run/simple-paas-import-$SP_SITE.XXXXXX")"
   CLEANUP_PATHS+=("$cnf_dir")
   chmod 0711 -- "$cnf_dir"
   SITE_CNF="$cnf_dir/client.cnf"
