@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import * as random from "@pulumi/random";
 import * as command from "@pulumi/command";
-import type { HostBootstrapArgs, HostConnection } from "./model/args";
+import type { HostBootstrapArgs } from "./model/args";
 import { forDockerObject, forImage, forStep } from "./model/generation";
 import { HostSettings, resolveSettings, toSetupInput } from "./model/host-settings";
 import { localSshFiles, proxyLockFile } from "./model/naming";
@@ -77,8 +77,8 @@ export class HostBootstrap extends pulumi.ComponentResource {
     const { transform: transforms = {}, ...hostArgs } = args;
     parseOrThrow(hostBootstrapSchema, hostArgs, "host");
     const parent = this;
-    const connection = hostArgs.connection;
-    const settings = resolveSettings(hostArgs);
+    const settings = resolveSettings(hostArgs, `${pulumi.getProject()}.${pulumi.getStack()}.${name}`);
+    const connection = settings.connection;
     this.settings = settings;
     this.transforms = transforms;
     this.resourcePrefix = name;
@@ -118,8 +118,8 @@ export class HostBootstrap extends pulumi.ComponentResource {
      * (0600) under ~/.simple-paas/ssh on the machine running Pulumi; the
      * private key comes on stdin, never on a command line.
      */
-    function writeLocalSshFiles(conn: HostConnection): command.local.Command {
-      const remote = { host: conn.host, port: conn.port ?? 22, user: conn.user ?? "root", hostKey: conn.hostKey };
+    function writeLocalSshFiles(conn: NonNullable<HostSettings["connection"]>): command.local.Command {
+      const remote = { host: conn.host, port: conn.port ?? 22, user: conn.user ?? "root", hostKey: conn.hostKey, owner: conn.owner };
       const [n, a, o] = transform(transforms.step, `${name}-ssh-key`, {
         create: bashInvocation(renderLocalSshFilesScript(remote, "write"), "simple-paas-ssh-files"),
         delete: bashInvocation(renderLocalSshFilesScript(remote, "remove"), "simple-paas-ssh-files-delete"),
@@ -135,8 +135,8 @@ export class HostBootstrap extends pulumi.ComponentResource {
      * what to check, when the host does not answer over SSH or does not
      * present the pinned host key.
      */
-    function checkReachable(conn: HostConnection, files: command.local.Command): command.local.Command {
-      const remote = { host: conn.host, port: conn.port ?? 22, user: conn.user ?? "root", hostKey: conn.hostKey };
+    function checkReachable(conn: NonNullable<HostSettings["connection"]>, files: command.local.Command): command.local.Command {
+      const remote = { host: conn.host, port: conn.port ?? 22, user: conn.user ?? "root", hostKey: conn.hostKey, owner: conn.owner };
       const [n, a, o] = transform(transforms.step, `${name}-reachable`, {
         create: bashInvocation(renderReachabilityCheckScript(remote), "simple-paas-host-reachable"),
         triggers: [settings.generation, conn.hostKey],

@@ -10,12 +10,12 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
-import type { HostConnection } from "./model/args";
+import type { HostSettings } from "./model/host-settings";
 import { localSshFiles } from "./model/naming";
 import { LeftoverInput, renderClearLeftoverScript } from "./render/leftover-script";
 
 /** Runs `script` with bash on the host: here, or over SSH (the script on stdin). */
-function runScript(connection: HostConnection | undefined, script: string): { status: number | null; output: string } {
+function runScript(connection: HostSettings["connection"], script: string): { status: number | null; output: string } {
   const r = connection === undefined
     ? spawnSync("bash", ["-s"], { input: script, encoding: "utf8", timeout: 120_000 })
     : spawnSync("ssh", [
@@ -32,12 +32,12 @@ function runScript(connection: HostConnection | undefined, script: string): { st
  * mocks (unit tests, ours and our users') there is no engine to call a hook
  * and the mock monitor cannot register one: no hook then.
  */
-export function clearLeftoverHooks(connection: HostConnection | undefined, kind: LeftoverInput["kind"], label: LeftoverInput["label"]): pulumi.ResourceHookBinding | undefined {
+export function clearLeftoverHooks(connection: HostSettings["connection"], kind: LeftoverInput["kind"], label: LeftoverInput["label"]): pulumi.ResourceHookBinding | undefined {
   if (pulumi.runtime.getMonitor() instanceof MockMonitor) return undefined;
   return { beforeCreate: [clearLeftoverHook(connection, kind, label)] };
 }
 
-export function clearLeftoverHook(connection: HostConnection | undefined, kind: LeftoverInput["kind"], label: LeftoverInput["label"]): pulumi.ResourceHookFunction {
+export function clearLeftoverHook(connection: HostSettings["connection"], kind: LeftoverInput["kind"], label: LeftoverInput["label"]): pulumi.ResourceHookFunction {
   return (args) => {
     const name = args.newInputs?.name;
     if (typeof name !== "string") return;

@@ -28,7 +28,8 @@ export interface ProxyConfigInput {
 export interface HostSettings {
   paths: HostPaths;
   generation: string;
-  connection?: HostConnection;
+  /** The remote host, and who owns its SSH files here (naming.ts localSshFiles). */
+  connection?: HostConnection & { owner: string };
   /** The proxy's network; `sitesPool` is where each site's own network comes from. */
   network: { name: string; subnet: string; gateway: string; sitesPool: string };
   /**
@@ -55,8 +56,11 @@ export const DEFAULT_NETWORK = { name: "simple-paas", subnet: "172.30.0.0/24", s
 export const DEFAULT_MEMCACHED = { enabled: false, memoryMb: 64, image: "memcached:1.6" } as const;
 export const DEFAULT_IMAGE_PRUNE = { schedule: "40 4 * * *", keep: 2 } as const;
 
-/** The defaults applied to validated arguments. */
-export function resolveSettings(args: HostBootstrapArgs): HostSettings {
+/**
+ * The defaults applied to validated arguments. `owner` names the stack and
+ * component (project.stack.component) that own a remote host's SSH files.
+ */
+export function resolveSettings(args: HostBootstrapArgs, owner: string): HostSettings {
   const paths: HostPaths = {
     ...DEFAULT_HOST_PATHS,
     sitesRoot: args.sitesRoot ?? DEFAULT_HOST_PATHS.sitesRoot,
@@ -69,7 +73,7 @@ export function resolveSettings(args: HostBootstrapArgs): HostSettings {
   return {
     paths,
     generation: args.generation ?? DEFAULT_GENERATION,
-    connection: args.connection,
+    connection: args.connection && { ...args.connection, owner },
     network: { name: args.network?.name ?? DEFAULT_NETWORK.name, subnet, gateway, sitesPool: args.network?.sitesPool ?? DEFAULT_NETWORK.sitesPool },
     database: external
       ? { mode: "external", containerHost: external.host, port: external.port ?? 3306, tls: externalTls(external.tls), caPem: external.tls?.caPem }

@@ -155,8 +155,15 @@ export function siteDumpDir(paths: Pick<HostPaths, "sitesRoot">, site: string): 
  * its $HOME (each step expands $HOME where it runs): the SSH key and a
  * known_hosts file that holds only the pinned host key.
  */
-export function localSshFiles(connection: { host: string; port?: number }): { keyFromHome: string; knownHostsFromHome: string } {
-  const base = `.simple-paas/ssh/${connection.host.replace(/[^A-Za-z0-9.-]/g, "_")}-${connection.port ?? 22}`;
+/**
+ * The SSH key and pinned known_hosts a remote host's stack keeps on the
+ * machine running Pulumi. `owner` names the stack and component that own
+ * them, so two stacks (or two components) that reach the same host and port
+ * never write over, or delete, each other's files.
+ */
+export function localSshFiles(connection: { host: string; port?: number; owner: string }): { keyFromHome: string; knownHostsFromHome: string } {
+  const part = (s: string): string => s.replace(/[^A-Za-z0-9.-]/g, "_");
+  const base = `.simple-paas/ssh/${part(connection.host)}-${connection.port ?? 22}.${part(connection.owner)}`;
   return { keyFromHome: `${base}.key`, knownHostsFromHome: `${base}.known_hosts` };
 }
 

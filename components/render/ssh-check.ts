@@ -16,6 +16,8 @@ export interface RemoteHost {
   user: string;
   /** The host's public key, as in authorized_keys: `ssh-ed25519 AAAA...`. */
   hostKey: string;
+  /** Who owns the files on this machine: project.stack.component (naming.ts localSshFiles). */
+  owner: string;
 }
 
 function check(input: RemoteHost): void {
