@@ -1,11 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import * as random from "@pulumi/random";
-import * as command from "@pulumi/command";
 import type { HostBootstrapArgs } from "./model/args";
-import { forDockerObject, forImage, forStep } from "./model/generation";
+import { forDockerObject, forImage } from "./model/generation";
 import { HostSettings, resolveSettings, toSetupInput } from "./model/host-settings";
-import { localSshFiles, proxyLockFile } from "./model/naming";
+import { proxyLockFile } from "./model/naming";
 import { hostBootstrapSchema } from "./model/schemas";
 import { SimplePaasInputError, parseOrThrow } from "./model/rules";
 import { SiteNetwork, SiteNetworkAllocator } from "./model/site-network";
@@ -15,9 +14,8 @@ import { renderHostPackagesScript, renderInstallFileScript } from "./render/pack
 import { renderProxyFileScript } from "./render/proxy-file-script";
 import { renderHostServicesRemovalScript, renderHostServicesScript } from "./render/services-script";
 import { renderSpCommand } from "./render/sp-command";
-import { renderLocalSshFilesScript, renderReachabilityCheckScript } from "./render/ssh-check";
-import { bashInvocation } from "./render/shell";
 import { clearLeftoverHooks } from "./leftovers";
+import { DockerEndpoint, reachRemoteHost } from "./remote-host";
 import { HostCommand, HostStepArgs, HostTarget, runOnHost } from "./host-step";
 import { Transform, transform } from "./transform";
 
@@ -54,7 +52,7 @@ export class HostBootstrap extends pulumi.ComponentResource {
   /** Docker provider bound to this host's engine. */
   readonly docker: docker.Provider;
   /** How to reach this host's docker engine; sites with a private registry make their own provider from it. */
-  readonly dockerEndpoint: { host: string; sshOpts?: pulumi.Output<string[]> };
+  readonly dockerEndpoint: DockerEndpoint;
   /** The proxy's network (MariaDB listens on its gateway). */
   readonly network: docker.Network;
   /** The reverse proxy container. */
@@ -88,10 +86,10 @@ export class HostBootstrap extends pulumi.ComponentResource {
     const setupInput = toSetupInput(hostArgs, settings);
 
     // A remote host: its key and pinned host key as files for docker's ssh, and a check that the host answers with that key.
-    const sshFiles = connection === undefined ? undefined : writeLocalSshFiles(connection);
-    const reachable = connection && sshFiles && checkReachable(connection, sshFiles);
+    const remote = connection && reachRemoteHost(name, connection, settings.generation, transforms.step, parent);
+    const reachable = remote?.reachable;
     const packages = installPackages();
-    this.dockerEndpoint = dockerEndpoint();
+    this.dockerEndpoint = remote?.dockerEndpoint ?? { host: "unix:///var/run/docker.sock" };
     this.docker = createDockerProvider();
     this.network = createNetwork();
     const adminPassword = createAdminPassword();
@@ -109,56 +107,6 @@ export class HostBootstrap extends pulumi.ComponentResource {
         script: renderHostPackagesScript(setupInput),
         scriptName: "simple-paas-host-packages",
       }, { parent, dependsOn: reachable ? [reachable] : [] });
-    }
-
-    /**
-     * The docker provider reaches a remote engine through the system's ssh,
-     * which needs the key as a file, and checks the host's key against a
-     * known_hosts file that holds the pinned key alone. Both are written
-     * (0600) under ~/.simple-paas/ssh on the machine running Pulumi; the
-     * private key comes on stdin, never on a command line.
-     */
-    function writeLocalSshFiles(conn: NonNullable<HostSettings["connection"]>): command.local.Command {
-      const remote = { host: conn.host, port: conn.port ?? 22, user: conn.user ?? "root", hostKey: conn.hostKey, owner: conn.owner };
-      const [n, a, o] = transform(transforms.step, `${name}-ssh-key`, {
-        create: bashInvocation(renderLocalSshFilesScript(remote, "write"), "simple-paas-ssh-files"),
-        delete: bashInvocation(renderLocalSshFilesScript(remote, "remove"), "simple-paas-ssh-files-delete"),
-        stdin: pulumi.secret(pulumi.output(conn.privateKey).apply((k) => (k.endsWith("\n") ? k : `${k}\n`))),
-        ...forStep(settings.generation),
-        addPreviousOutputInEnv: false,
-      } as HostStepArgs, { parent, deleteBeforeReplace: true });
-      return new command.local.Command(n, a, o);
-    }
-
-    /**
-     * Fails the first step on a new host (or generation) within seconds, with
-     * what to check, when the host does not answer over SSH or does not
-     * present the pinned host key.
-     */
-    function checkReachable(conn: NonNullable<HostSettings["connection"]>, files: command.local.Command): command.local.Command {
-      const remote = { host: conn.host, port: conn.port ?? 22, user: conn.user ?? "root", hostKey: conn.hostKey, owner: conn.owner };
-      const [n, a, o] = transform(transforms.step, `${name}-reachable`, {
-        create: bashInvocation(renderReachabilityCheckScript(remote), "simple-paas-host-reachable"),
-        triggers: [settings.generation, conn.hostKey],
-        addPreviousOutputInEnv: false,
-      } as HostStepArgs, { parent, dependsOn: [files] });
-      return new command.local.Command(n, a, o);
-    }
-
-    function dockerEndpoint(): { host: string; sshOpts?: pulumi.Output<string[]> } {
-      if (connection === undefined || sshFiles === undefined) return { host: "unix:///var/run/docker.sock" };
-      const files = localSshFiles(connection);
-      return {
-        host: `ssh://${connection.user ?? "root"}@${connection.host}:${connection.port ?? 22}`,
-        // The key file's path is an output of the step that writes it, so the provider waits for it.
-        sshOpts: sshFiles.stdout.apply((keyPath) => {
-          const home = keyPath.trim().slice(0, -files.keyFromHome.length);
-          return [
-            "-i", keyPath.trim(), "-o", `UserKnownHostsFile=${home}${files.knownHostsFromHome}`,
-            "-o", "StrictHostKeyChecking=yes", "-o", "GlobalKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
-          ];
-        }),
-      };
     }
 
     function createDockerProvider(): docker.Provider {

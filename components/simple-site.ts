@@ -5,7 +5,7 @@ import type { HostBootstrap } from "./host-bootstrap";
 import { HostCommand, runOnHost } from "./host-step";
 import type { SiteOptions } from "./model/args";
 import { forContainerName, forDockerObject, forImage } from "./model/generation";
-import { SITE_LABEL, databaseCaFile, proxyLockFile, siteImageHistoryFile, siteContainerName, siteContainerResourceName, siteCronFile, siteCronLog, siteRouteFile } from "./model/naming";
+import { SITE_LABEL, proxyLockFile, siteImageHistoryFile, siteContainerName, siteContainerResourceName, siteCronFile, siteCronLog, siteRouteFile } from "./model/naming";
 import { parseOrThrow } from "./model/rules";
 import { checkSecretNotEmpty, simpleSiteSchema } from "./model/schemas";
 import { SitePlan, planSite } from "./model/site-plan";
@@ -16,7 +16,7 @@ import { renderSiteCronFile } from "./render/cron-file";
 import { renderInstallFileScript, renderRemoveFilesScript } from "./render/packages-script";
 import { renderProxyFileRemovalScript, renderProxyFileScript, renderProxyLinkScript } from "./render/proxy-file-script";
 import { renderSiteDatabaseRemovalScript, renderSiteDatabaseScript } from "./render/site-database";
-import { renderSiteSetupScript, renderSiteTeardownScript } from "./render/site-setup";
+import { parseSiteSetupIds, renderSiteSetupScript, renderSiteTeardownScript, siteSetupInput } from "./render/site-setup";
 import { clearLeftoverHooks } from "./leftovers";
 import { SiteBackup } from "./site-backup";
 import { Transform, transform } from "./transform";
@@ -83,23 +83,14 @@ export class SimpleSite extends pulumi.ComponentResource {
     this.urls = plan.urls;
     this.databaseName = plan.dbName;
     this.dataDir = plan.paths.dataDir;
-    const setupInput = {
-      site, sitesRoot: settings.paths.sitesRoot, configDir: settings.paths.configDir,
-      linuxUser: plan.linuxUser, linuxGroup: plan.linuxUser, dataDir: plan.paths.dataDir,
-      dbName: plan.dbName, dbUser: plan.dbUser, secretEnvNames: plan.secretEnvNames,
-      dbCaPem: settings.database.tls === "off" ? undefined : settings.database.caPem,
-      dbClient: settings.database.mode === "local" ? { mode: "socket" as const } : {
-        mode: "tcp" as const, host: settings.database.containerHost, port: settings.database.port, tls: settings.database.tls,
-        caFile: settings.database.caPem ? databaseCaFile(settings.paths.configDir) : undefined,
-      },
-    };
+    const setupInput = siteSetupInput(settings, plan);
 
     const dbPassword = pulumi.secret(new random.RandomPassword(`${name}-db-password`, { length: 32, special: false }, { parent }).result);
     const hashSalt = pulumi.secret(new random.RandomPassword(`${name}-hash-salt`, { length: 64, special: false }, { parent }).result);
     this.network = createNetwork();
     const proxyLink = connectProxy();
     const setup = setUpSiteOnHost();
-    const ids = setup.stdout.apply(parseIds);
+    const ids = setup.stdout.apply(parseSiteSetupIds);
     this.database = createDatabase();
     if (args.backup !== false) {
       this.backup = new SiteBackup(`${name}-backup`, { ...(args.backup ?? {}), host, site, siteResources: [setup, this.database], transform: { step: target.transform } }, { parent });
@@ -296,13 +287,4 @@ export class SimpleSite extends pulumi.ComponentResource {
       }, { parent, dependsOn: [parent.container] });
     }
   }
-}
-
-function parseIds(stdout: string): { uid: number; gid: number } {
-  const line = stdout.trim().split("\n").pop() ?? "";
-  const parsed = JSON.parse(line) as { uid: unknown; gid: unknown };
-  if (typeof parsed.uid !== "number" || typeof parsed.gid !== "number") {
-    throw new Error(`site setup printed ${JSON.stringify(line)}, expected {"uid":N,"gid":N}`);
-  }
-  return { uid: parsed.uid, gid: parsed.gid };
 }

@@ -7,7 +7,9 @@
 import { posix } from "node:path";
 import { renderHostScript } from "./host-script";
 import { renderEnvFile } from "./shell";
-import { siteCronFiles } from "../model/naming";
+import type { HostSettings } from "../model/host-settings";
+import { databaseCaFile, siteCronFiles } from "../model/naming";
+import type { SitePlan } from "../model/site-plan";
 import { ABSOLUTE_PATH, ENV_NAME, HOST_ADDRESS, LINUX_NAME, SITE_DB_IDENTIFIER, SITE_NAME, requireRule } from "../model/rules";
 
 export interface SiteSetupInput {
@@ -31,6 +33,31 @@ export interface SiteSetupInput {
    * (TLS as the host's settings say).
    */
   dbClient: { mode: "socket" } | { mode: "tcp"; host: string; port: number; tls: "verify" | "required" | "off"; caFile?: string };
+}
+
+/** The setup script's input for a site's plan on its host. */
+export function siteSetupInput(settings: HostSettings, plan: SitePlan): SiteSetupInput {
+  const db = settings.database;
+  return {
+    site: plan.site, sitesRoot: settings.paths.sitesRoot, configDir: settings.paths.configDir,
+    linuxUser: plan.linuxUser, linuxGroup: plan.linuxUser, dataDir: plan.paths.dataDir,
+    dbName: plan.dbName, dbUser: plan.dbUser, secretEnvNames: plan.secretEnvNames,
+    dbCaPem: db.tls === "off" ? undefined : db.caPem,
+    dbClient: db.mode === "local" ? { mode: "socket" } : {
+      mode: "tcp", host: db.containerHost, port: db.port, tls: db.tls,
+      caFile: db.caPem ? databaseCaFile(settings.paths.configDir) : undefined,
+    },
+  };
+}
+
+/** The site's uid and gid on the host, from the setup script's last line (`{"uid":N,"gid":N}`). */
+export function parseSiteSetupIds(stdout: string): { uid: number; gid: number } {
+  const line = stdout.trim().split("\n").pop() ?? "";
+  const parsed = JSON.parse(line) as { uid: unknown; gid: unknown };
+  if (typeof parsed.uid !== "number" || typeof parsed.gid !== "number") {
+    throw new Error(`site setup printed ${JSON.stringify(line)}, expected {"uid":N,"gid":N}`);
+  }
+  return { uid: parsed.uid, gid: parsed.gid };
 }
 
 /** Subdirectories of the data dir. */

@@ -13,7 +13,9 @@ import { scriptHeader, shellQuote } from "./shell";
 import { SITE_NAME_PATTERN } from "../model/rules";
 
 /** The parts of `sp`, in the order they are put together. */
-export const SP_PARTS = ["sp/common.sh", "sp/containers.sh", "sp/backup.sh", "sp/restore.sh", "sp/drill.sh", "sp/images.sh", "sp/main.sh"] as const;
+export const SP_PARTS = [
+  "sp/common.sh", "sp/tools.sh", "sp/containers.sh", "sp/backup.sh", "sp/database-import.sh", "sp/restore.sh", "sp/drill.sh", "sp/images.sh", "sp/main.sh",
+] as const;
 
 export interface SpCommandOptions {
   /** Where host.env, mysql-admin.cnf and sites/<site>/ are, e.g. /etc/simple-paas. */
