@@ -8,7 +8,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import type { HostConnection } from "./model/args";
-import { forStep, scriptCarriesGeneration } from "./model/generation";
+import { forStep } from "./model/generation";
 import { bashInvocation } from "./render/shell";
 import { Transform, transform } from "./transform";
 
@@ -30,18 +30,8 @@ export interface HostScript {
   scriptName: string;
   /** Data (often secret) piped to the script's stdin. */
   stdin?: pulumi.Input<string>;
-  /** Script run when the resource is deleted. */
+  /** Script run when the resource is deleted (not for a new host generation: model/generation.ts). */
   deleteScript?: string;
-  /**
-   * How a new host generation re-runs the step. "replace" (the default):
-   * the step is replaced, its delete script runs first. "update": the
-   * script runs again in place and the delete script does not run; for
-   * steps whose delete destroys what a re-run must keep (the script must
-   * then carry the generation: model/generation.ts generationValues).
-   */
-  onNewGeneration?: "replace" | "update";
-  /** More values whose change runs the step again (e.g. the id of a container it acts on). */
-  triggers?: pulumi.Input<unknown>[];
 }
 
 /** The arguments a host step is made with, for `transform.step`. */
@@ -56,20 +46,12 @@ export function runOnHost(
   opts: pulumi.CustomResourceOptions,
 ): HostCommand {
   const connection = target.connection;
-  if (spec.onNewGeneration === "update" && typeof spec.script === "string" && !scriptCarriesGeneration(spec.script, target.generation)) {
-    throw new Error(`${name}: a step that re-runs in place on a new host generation must carry the generation in its script (generationValues)`);
-  }
-  // A new generation replaces the step: it runs from scratch on the new host.
-  const generation = spec.onNewGeneration === "update" ? [] : forStep(target.generation).triggers;
-  const triggers = [...generation, ...(spec.triggers ?? [])];
   // A step that undoes itself on delete must undo the old run before the new
-  // one: both write the same files on the host.
+  // one (a replacement a transform asks for): both write the same files.
   if (spec.deleteScript !== undefined) opts = { deleteBeforeReplace: true, ...opts };
-  const create = pulumi.output(spec.script).apply((script) => bashInvocation(script, spec.scriptName));
+  const create = pulumi.output(spec.script).apply((script) => bashInvocation(script, spec.scriptName, forStep(target.generation).args));
   const del = spec.deleteScript === undefined ? undefined : bashInvocation(spec.deleteScript, `${spec.scriptName}-delete`);
-  const args: HostStepArgs = {
-    create, delete: del, stdin: spec.stdin, triggers: triggers.length > 0 ? triggers : undefined, addPreviousOutputInEnv: false,
-  };
+  const args: HostStepArgs = { create, delete: del, stdin: spec.stdin, addPreviousOutputInEnv: false };
   if (connection === undefined) {
     const [n, a, o] = transform(target.transform, name, args, opts);
     return new command.local.Command(n, a, o);

@@ -42,10 +42,9 @@ export function reachRemoteHost(
    */
   function writeLocalSshFiles(): command.local.Command {
     const [n, a, o] = transform(stepTransform, `${name}-ssh-key`, {
-      create: bashInvocation(renderLocalSshFilesScript(remote, "write"), "simple-paas-ssh-files"),
+      create: bashInvocation(renderLocalSshFilesScript(remote, "write"), "simple-paas-ssh-files", forStep(generation).args),
       delete: bashInvocation(renderLocalSshFilesScript(remote, "remove"), "simple-paas-ssh-files-delete"),
       stdin: pulumi.secret(pulumi.output(conn.privateKey).apply((k) => (k.endsWith("\n") ? k : `${k}\n`))),
-      ...forStep(generation),
       addPreviousOutputInEnv: false,
     } as HostStepArgs, { parent, deleteBeforeReplace: true });
     return new command.local.Command(n, a, o);
@@ -58,8 +57,9 @@ export function reachRemoteHost(
    */
   function checkReachable(): command.local.Command {
     const [n, a, o] = transform(stepTransform, `${name}-reachable`, {
-      create: bashInvocation(renderReachabilityCheckScript(remote), "simple-paas-host-reachable"),
-      triggers: [generation, conn.hostKey],
+      // Its script names the files, not the key: a new key runs it again through its trigger.
+      create: bashInvocation(renderReachabilityCheckScript(remote), "simple-paas-host-reachable", forStep(generation).args),
+      triggers: [conn.hostKey],
       addPreviousOutputInEnv: false,
     } as HostStepArgs, { parent, dependsOn: [files] });
     return new command.local.Command(n, a, o);

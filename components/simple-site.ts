@@ -123,10 +123,10 @@ export class SimpleSite extends pulumi.ComponentResource {
     function connectProxy(): HostCommand {
       const link = { proxyContainer: settings.proxyContainer, network: plan.network.name, address: plan.network.proxyAddress };
       return runOnHost(`${name}-proxy-link`, target, {
-        script: renderProxyLinkScript({ ...link, action: "connect" }),
+        script: pulumi.all([host.proxy.id, parent.network.id]).apply(([proxy, network]) =>
+          renderProxyLinkScript({ ...link, action: "connect", ids: { proxy, network } })),
         scriptName: `simple-paas-proxy-link-${site}`,
         deleteScript: renderProxyLinkScript({ ...link, action: "disconnect" }),
-        triggers: [host.proxy.id, parent.network.id],
       }, { parent, dependsOn: [host.proxy, parent.network] });
     }
 
@@ -161,7 +161,6 @@ export class SimpleSite extends pulumi.ComponentResource {
             lockFile: plan.paths.lockFile, removedMark: plan.paths.removedMark,
           } : undefined,
         }),
-        onNewGeneration: "update",
       }, { parent, dependsOn: [setup], protect: args.protect });
     }
 

@@ -7,17 +7,23 @@
  * every resource on the host must be made anew without asking the host.
  * Each kind of resource gets that through one call here:
  *
- * | resource                                | a new generation ...                          | how            |
- * |-----------------------------------------|-----------------------------------------------|----------------|
- * | host step (command), the default        | runs again from scratch (its removal first)   | forStep        |
- * | host step whose removal destroys data   | runs again in place (no removal)              | forStepInPlace |
- * | docker network, volume-less containers  | is created again                              | forDockerObject|
- * | image                                   | is pulled again                               | forImage       |
+ * | resource                                | a new generation ...                          | how              |
+ * |-----------------------------------------|-----------------------------------------------|------------------|
+ * | host step (command)                     | runs its script again, in place               | forStep          |
+ * | docker network, volume-less containers  | is created again                              | forDockerObject  |
+ * | image                                   | is pulled again                               | forImage         |
  * | site container                          | gets a new name (created beside, no clash)    | forContainerName |
  *
- * and the packages step records it on the host (`<configDir>/host-generation`),
- * where steps armed for another generation (a final backup from before the
- * host was wiped) read it.
+ * A host step's removal never runs for a new generation: a new host
+ * presents a new SSH key, which the removal (made with the old pinned key)
+ * would rightly refuse, a wiped host has nothing to remove, and on a host
+ * that still runs, removing first would take its sites down. Every script
+ * is idempotent, so running it again is all a new or wiped host needs.
+ *
+ * The packages step records the generation on the host
+ * (`<configDir>/host-generation`); steps armed for another generation (a
+ * final backup from before the host was wiped) read it there, and scripts
+ * that need its value get it through generationValues.
  */
 
 export const DEFAULT_GENERATION = "1";
@@ -25,23 +31,19 @@ export const DEFAULT_GENERATION = "1";
 /** The label docker objects carry; a new value makes the docker provider create them again. */
 export const GENERATION_LABEL = "simple-paas.generation";
 
-/** A host step (command resource) that runs from scratch on a new generation: its removal first, then its script. */
-export function forStep(generation: string): { triggers: string[] } {
-  return { triggers: [generation] };
+/**
+ * A host step (command resource): the generation is the last argument of
+ * its command (`bash -c '<script>' <name> generation=<g>`), so a new one
+ * changes the command and the engine updates the step, running its script
+ * again without its removal.
+ */
+export function forStep(generation: string): { args: string[] } {
+  return { args: [`generation=${generation}`] };
 }
 
-/**
- * A host step that re-runs in place: its script carries the generation as a
- * value (SP_GENERATION), so the text changes and the engine updates the
- * step, running the script again without its removal.
- */
+/** The generation as a value of a script that acts on it (SP_GENERATION). */
 export function generationValues(generation: string): { SP_GENERATION: string } {
   return { SP_GENERATION: generation };
-}
-
-/** True when `script` carries `generation` the way generationValues puts it there. */
-export function scriptCarriesGeneration(script: string, generation: string): boolean {
-  return script.includes(`\nreadonly SP_GENERATION='${generation}'\n`);
 }
 
 /** A docker network or container with a fixed name: the label makes the provider replace it. */

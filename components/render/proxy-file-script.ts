@@ -8,7 +8,7 @@
  */
 import { renderHostScript } from "./host-script";
 import { caddyToken } from "./caddyfile";
-import { ABSOLUTE_PATH, DOCKER_NAME, requireRule } from "../model/rules";
+import { ABSOLUTE_PATH, DOCKER_ID, DOCKER_NAME, requireRule } from "../model/rules";
 
 /** How long a route step waits at most for requests still on a replaced upstream (then the old container may go). */
 export const DRAIN_SECONDS = 30;
@@ -108,13 +108,29 @@ export function renderProxyFileRemovalScript(opts: Omit<ProxyFileOptions, "await
 }
 
 /** Connects the proxy to a site's network at `address` (or disconnects it): host-scripts/proxy-link.sh. */
-export function renderProxyLinkScript(opts: { proxyContainer: string; network: string; address: string; action: "connect" | "disconnect" }): string {
+/**
+ * Connects the proxy to a site's network, or disconnects it. `ids` (connect
+ * only) are the docker ids of the proxy and the network this run joins: a
+ * new proxy or network (a new generation) changes the text, so the step
+ * runs again in place.
+ */
+export function renderProxyLinkScript(opts: {
+  proxyContainer: string; network: string; address: string; action: "connect" | "disconnect"; ids?: { proxy: string; network: string };
+}): string {
   requireRule("proxyContainer", opts.proxyContainer, DOCKER_NAME);
   requireRule("network", opts.network, DOCKER_NAME);
+  if (opts.action === "connect" && opts.ids === undefined) throw new Error("proxy link: connect needs the ids of the proxy and the network");
+  if (opts.ids) {
+    requireRule("ids.proxy", opts.ids.proxy, DOCKER_ID);
+    requireRule("ids.network", opts.ids.network, DOCKER_ID);
+  }
   return renderHostScript({
     purpose: `${opts.action} the reverse proxy and the network ${opts.network}`,
     tag: `proxy-link ${opts.network}`,
-    values: { SP_PROXY: opts.proxyContainer, SP_NETWORK: opts.network, SP_ADDRESS: opts.address, SP_ACTION: opts.action },
+    values: {
+      SP_PROXY: opts.proxyContainer, SP_NETWORK: opts.network, SP_ADDRESS: opts.address, SP_ACTION: opts.action,
+      SP_PROXY_ID: opts.ids?.proxy ?? "", SP_NETWORK_ID: opts.ids?.network ?? "",
+    },
     file: "proxy-link.sh",
   });
 }

@@ -41,14 +41,6 @@ export function scriptHeader(purpose: string): string {
  * Wraps a script so a command resource can run it through `sh -c` (local)
  * or an SSH session (remote) alike: `bash -c '<script>' <name>`.
  */
-export function bashInvocation(script: string, scriptName: string): string {
-  return `bash -c ${shellQuote(script)} ${shellQuote(scriptName)}`;
-}
-
-/**
- * The line that ties a script's text to a host generation, for steps that
- * re-run in place on a new generation (HostScript.onNewGeneration "update").
- */
-export function generationComment(generation: string): string {
-  return `# host generation: ${generation.replace(/\n/g, " ")}`;
+export function bashInvocation(script: string, scriptName: string, args: string[] = []): string {
+  return [`bash -c ${shellQuote(script)} ${shellQuote(scriptName)}`, ...args.map(shellQuote)].join(" ");
 }

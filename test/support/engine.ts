@@ -191,6 +191,11 @@ export class HostProgramStack {
     }
   }
 
+  /** `pulumi cancel`: removes the lock an `up` that was killed left on the stack (what an operator runs then). */
+  async cancel(): Promise<void> {
+    await this.stack.cancel();
+  }
+
   /** `pulumi preview`: the steps it would take (empty when nothing would change). */
   async preview(): Promise<Run<PreviewResult> & { steps: string[] }> {
     let output = "";

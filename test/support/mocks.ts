@@ -2,6 +2,7 @@
  * Pulumi mocks that record every resource the components register, with
  * its inputs, parent and dependsOn, so tests can assert the resource graph.
  */
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 
 export interface RecordedResource {
@@ -12,6 +13,7 @@ export interface RecordedResource {
   parent?: string;
   dependsOn: string[];
   protect?: boolean;
+  ignoreChanges?: string[];
 }
 
 export const recorded: RecordedResource[] = [];
@@ -39,7 +41,9 @@ pulumi.runtime.setMocks(
       const existing = recorded.find((r) => r.name === args.name && r.type === args.type);
       if (existing) existing.inputs = args.inputs;
       else recorded.push({ type: args.type, name: args.name, inputs: args.inputs, dependsOn: [] });
-      return { id: `${args.name}-id`, state };
+      // Docker objects get ids shaped like docker's (64 hex digits), as the host scripts check them.
+      const id = args.type.startsWith("docker:") ? createHash("sha256").update(args.name).digest("hex") : `${args.name}-id`;
+      return { id, state };
     },
     call(args: pulumi.runtime.MockCallArgs) {
       return args.inputs;
@@ -64,6 +68,7 @@ export const recordGraph: pulumi.ResourceTransformation = (args) => {
     parent: args.opts.parent ? namesByResource.get(args.opts.parent) : undefined,
     dependsOn: depList.map((d) => namesByResource.get(d) ?? "?"),
     protect: args.opts.protect,
+    ignoreChanges: args.opts.ignoreChanges,
   };
   graph.push(entry);
   return undefined;

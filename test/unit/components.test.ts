@@ -360,17 +360,12 @@ describe("host generation (disaster recovery)", () => {
     await settle();
     const commands = recorded.filter((r) => r.type === CMD && (r.name.startsWith("gen-") || r.name.startsWith("gsite-")));
     assert.ok(commands.length >= 10, commands.map((c) => c.name).join(","));
-    const inPlace: string[] = [];
     for (const c of commands) {
-      if (c.inputs.triggers === undefined) {
-        // Re-run in place (an update): the generation is in the script text.
-        assert.ok((c.inputs.create as string).includes(inScript("\nreadonly SP_GENERATION='2026-11-26'\n")), `${c.name} carries the generation in its script`);
-        inPlace.push(c.name);
-      } else {
-        assert.equal(c.inputs.triggers[0], "2026-11-26", `${c.name} carries the generation`);
-      }
+      // An update, not a replacement: the command changes, and no removal runs (a new host's key differs from the old one's).
+      assert.match(c.inputs.create as string, / 'generation=2026-11-26'$/, `${c.name} carries the generation as its command's argument`);
+      assert.equal(c.inputs.triggers, undefined, `${c.name} is not replaced by a new generation`);
+      if (c.inputs.delete !== undefined) assert.doesNotMatch(c.inputs.delete as string, /generation=/, `${c.name}'s removal is the same for every generation`);
     }
-    assert.deepEqual(inPlace, ["gsite-database"], "only the database step re-runs in place (its removal drops the user)");
     // Docker objects a wiped host no longer has are made again too, without a refresh.
     const network = findRecorded("docker:index/network:Network", "gen-network").inputs;
     assert.deepEqual(network.labels, [{ label: "simple-paas.generation", value: "2026-11-26" }]);
@@ -468,7 +463,9 @@ describe("isolation of a site (mocks)", () => {
     const link = findRecorded(CMD, "alpha-proxy-link").inputs;
     assert.match(scriptOf(link.create), new RegExp(`^readonly SP_ADDRESS='${a.plan.network.proxyAddress.replace(/\./g, "\\.")}'$`, "m"));
     assert.match(scriptOf(link.delete), /^readonly SP_ACTION='disconnect'$/m);
-    assert.equal(link.triggers.length, 3, "a new proxy, network or generation connects it again");
+    assert.equal(link.triggers, undefined, "never replaced: its removal would need the old host");
+    const proxyId = await valueOf(host.proxy.id);
+    assert.match(scriptOf(link.create), new RegExp(`^readonly SP_PROXY_ID='${proxyId}'$`, "m"), "a new proxy changes the script: the link runs again in place");
     assert.ok(graphEntry(containerName("alpha")).dependsOn.includes("alpha-proxy-link"), "the proxy is on the network before the site starts");
     const hosts = findRecorded("docker:index/container:Container", containerName("alpha")).inputs.hosts;
     assert.deepEqual(hosts, a.plan.hostNames.map((h) => ({ host: h, ip: a.plan.network.proxyAddress })), "a site's own names lead to the proxy on its network");
@@ -529,8 +526,8 @@ describe("isolation of a site (mocks)", () => {
     const c = findRecorded("docker:index/container:Container", containerName("tx")).inputs;
     assert.deepEqual(c.labels, [{ label: "simple-paas.site", value: "tx" }, { label: "team", value: "web" }]);
     assert.equal(findRecorded("docker:index/remoteImage:RemoteImage", "tx-image").inputs.keepLocally, false);
-    const r = graphEntry(containerName("tx")).resource as unknown as { __opts?: unknown };
-    assert.ok(r, "the container exists");
+    assert.deepEqual(graphEntry(containerName("tx")).ignoreChanges, ["envs"], "the function's option reached the container");
+    assert.equal(graphEntry("tx-memcached").ignoreChanges?.includes("envs"), false, "and no other child");
   });
 });
 });

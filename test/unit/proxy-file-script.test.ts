@@ -65,7 +65,12 @@ describe("reverse proxy config", () => {
     assertShellcheckClean(renderProxyFileScript({ ...odd, awaitCertificates: { ...probe, acme: true } }), "route script, ACME");
     assertShellcheckClean(renderProxyFileScript({ ...odd, awaitCertificates: { ...probe, acme: false } }), "route script, internal CA");
     assertShellcheckClean(renderProxyFileRemovalScript(odd), "proxy removal script");
-    assertShellcheckClean(renderProxyLinkScript({ proxyContainer: "simple-paas-proxy", network: "simple-paas-blog", address: "172.31.0.18", action: "connect" }), "proxy link");
+    const ids = { proxy: "a".repeat(64), network: "b".repeat(64) };
+    assertShellcheckClean(renderProxyLinkScript({ proxyContainer: "simple-paas-proxy", network: "simple-paas-blog", address: "172.31.0.18", action: "connect", ids }), "proxy link");
+    assertShellcheckClean(renderProxyLinkScript({ proxyContainer: "simple-paas-proxy", network: "simple-paas-blog", address: "172.31.0.18", action: "disconnect" }), "proxy unlink");
+    assert.throws(() => renderProxyLinkScript({ proxyContainer: "simple-paas-proxy", network: "simple-paas-blog", address: "172.31.0.18", action: "connect" }), /needs the ids/);
+    assert.throws(() => renderProxyLinkScript({ proxyContainer: "p", network: "n", address: "172.31.0.18", action: "connect", ids: { ...ids, proxy: "p; reboot" } }),
+      /ids\.proxy: "p; reboot" must be a docker object id/);
     assert.match(renderProxyFileScript(odd), /^readonly SP_TARGET='\/etc\/simple paas\/proxy\/sites\/it'\\''s\.caddy'$/m);
     assert.match(renderProxyFileScript(odd), /^readonly SP_LOCK_FILE='\/etc\/simple paas\/proxy'\\''s\.lock'$/m);
     assert.match(renderProxyFileScript({ ...odd, awaitCertificates: { ...probe, acme: true } }), /^readonly SP_PROBE_ADDRESS='\[::1\]'$/m);
