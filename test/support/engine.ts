@@ -21,27 +21,33 @@ export interface Toolchain {
   root: string;
   binDir: string;
   pulumiHome: string;
+  /** What scripts/pulumi-offline-env.sh sets (PATH, PULUMI_HOME, no update checks or plugin downloads): the engine's environment. */
+  env: Record<string, string>;
 }
 
 let toolchain: Toolchain | undefined;
 
 /**
  * Builds the engine and plugins when they are missing (cached; minutes the
- * first time, with progress on stderr) and returns where they are.
+ * first time, with progress on stderr) and returns where they are, with the
+ * environment scripts/pulumi-offline-env.sh gives a shell: the tests run the
+ * engine exactly as a user's shell would.
  */
 export function ensureToolchain(): Toolchain {
   if (toolchain) return toolchain;
   const script = path.join(REPO_ROOT, "scripts", "pulumi-toolchain.sh");
   const build = spawnSync("bash", [script], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], timeout: 60 * 60_000 });
   if (build.status !== 0) throw new Error(`scripts/pulumi-toolchain.sh failed (${build.status ?? build.signal}); its output is above`);
-  const binDir = build.stdout.trim().split("\n").pop() ?? "";
-  const printed = spawnSync("bash", [script, "--print-env"], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-  const home = /^export PULUMI_HOME=(.*)$/m.exec(printed.stdout)?.[1];
-  if (!fs.existsSync(path.join(binDir, "pulumi")) || home === undefined) {
-    throw new Error(`pulumi-toolchain.sh printed no usable bin dir (${JSON.stringify(binDir)}) or PULUMI_HOME:\n${printed.stdout}`);
+  const offline = spawnSync("bash", ["-c", 'source "$1" && env -0', "offline-env", path.join(REPO_ROOT, "scripts", "pulumi-offline-env.sh")], {
+    encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/root" },
+  });
+  const env = Object.fromEntries(offline.stdout.split("\0").filter((l) => /^(PATH|PULUMI_[A-Z_]+)=/.test(l)).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+  const binDir = (env.PATH ?? "").split(":")[0];
+  if (offline.status !== 0 || !fs.existsSync(path.join(binDir, "pulumi")) || env.PULUMI_HOME === undefined) {
+    throw new Error(`scripts/pulumi-offline-env.sh gave no usable PATH or PULUMI_HOME (exit ${offline.status}): ${JSON.stringify(env)}`);
   }
-  // printf %q output: plain for the paths the script makes.
-  toolchain = { root: path.dirname(binDir), binDir, pulumiHome: home.replace(/^'(.*)'$/, "$1") };
+  env.PATH = `${binDir}:${process.env.PATH ?? ""}`;
+  toolchain = { root: path.dirname(binDir), binDir, pulumiHome: env.PULUMI_HOME, env };
   return toolchain;
 }
 
@@ -137,12 +143,9 @@ export class HostProgramStack {
       pulumiHome: tc.pulumiHome,
       pulumiCommand: await PulumiCommand.get({ root: tc.root }),
       envVars: {
-        PATH: `${tc.binDir}:${process.env.PATH ?? ""}`,
+        ...tc.env,
         PULUMI_BACKEND_URL: `file://${path.join(dir, ".state")}`,
         PULUMI_CONFIG_PASSPHRASE: "simple-paas-e2e-passphrase",
-        PULUMI_SKIP_UPDATE_CHECK: "true",
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-        PULUMI_IGNORE_AMBIENT_PLUGINS: "true",
       },
     });
     const stack = await Stack.create(name, ws);
