@@ -35,15 +35,30 @@ existed=$(sp_admin_sql -e "SELECT COUNT(*) FROM mysql.user WHERE User = $(sp_sql
 # (@localhost), which no container reaches: sp imports a restored dump as
 # the site's own account through it, sandboxed, as the site's Linux user.
 accounts=("$account")
+# "_" in a database name of a GRANT is a wildcard: escaped, the grant is on this database alone.
+grant_db=${SP_DB_NAME//_/\\_}
 if [ "$SP_DB_SOCKET_ACCOUNT" = yes ]; then accounts+=("$(sp_sql_quote "$SP_DB_USER")@'localhost'"); fi
 {
   printf '%s\n' "SET SESSION sql_mode = '';"
   for a in "${accounts[@]}"; do
     printf '%s\n' "CREATE USER IF NOT EXISTS $a IDENTIFIED BY $(sp_sql_quote "$password");"
     printf '%s\n' "ALTER USER $a IDENTIFIED BY $(sp_sql_quote "$password");"
-    printf '%s\n' "GRANT ALL PRIVILEGES ON \`$SP_DB_NAME\`.* TO $a;"
+    printf '%s\n' "GRANT ALL PRIVILEGES ON \`$grant_db\`.* TO $a;"
   done
 } | sp_admin_sql
+# Releases before this one granted the name unescaped: "_" matched any
+# character (site shop-1 could create and use shopx1). That grant goes.
+if [ "$grant_db" != "$SP_DB_NAME" ]; then
+  hosts=("$SP_DB_HOST_PATTERN")
+  if [ "$SP_DB_SOCKET_ACCOUNT" = yes ]; then hosts+=(localhost); fi
+  for h in "${hosts[@]}"; do
+    wildcard=$(sp_admin_sql -e "SELECT COUNT(*) FROM mysql.db WHERE Db = $(sp_sql_quote "$SP_DB_NAME") AND User = $(sp_sql_quote "$SP_DB_USER") AND Host = $(sp_sql_quote "$h")")
+    if [ "$wildcard" != 0 ]; then
+      sp_admin_sql -e "REVOKE ALL PRIVILEGES ON \`$SP_DB_NAME\`.* FROM $(sp_sql_quote "$SP_DB_USER")@$(sp_sql_quote "$h")"
+      sp_changed "user $SP_DB_USER@$h: the wildcard grant on $SP_DB_NAME (\"_\" matching any character) revoked"
+    fi
+  done
+fi
 # The same user on another network (ADDRESS/NETMASK, the form simple-paas
 # makes; an operator's own accounts stay) keeps no access: one account per site.
 sp_admin_sql -e "SELECT QUOTE(Host) FROM mysql.user WHERE User = $(sp_sql_quote "$SP_DB_USER") AND Host <> $(sp_sql_quote "$SP_DB_HOST_PATTERN") AND Host LIKE '%/%'" |

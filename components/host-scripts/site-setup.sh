@@ -56,9 +56,12 @@ uid=$(id -u "$SP_USER")
 gid=$(getent group "$SP_GROUP" | cut -d: -f3)
 
 # The site dir is root's (the site cannot rename what is in it), so its data
-# dir and the dump dir are safe to act on by path.
+# dir and the dump dir are safe to act on by path. The data dir is sticky:
+# the container (runAs, never the site's own user) cannot rename or remove
+# public/ private/ sql/ tmp/, so public/ cannot become a link to another
+# site's files that dockerd would follow when it mounts it again.
 sp_ensure_dir "$SP_SITE_DIR" 0750 root "$SP_GROUP"
-sp_ensure_dir "$SP_DATA_DIR" 2770 "$SP_USER" "$SP_GROUP"
+sp_ensure_dir "$SP_DATA_DIR" 3770 "$SP_USER" "$SP_GROUP"
 sp_ensure_dir "$SP_DUMP_DIR" 0700 root root
 
 # In the data dir, as the site's user: a link or file the site left where a

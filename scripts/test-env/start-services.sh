@@ -128,76 +128,20 @@ exec 9>"${STATE_DIR}/.start.lock"
 flock -w 600 9 || die "another start-services.sh still holds ${STATE_DIR}/.start.lock after 600s"
 
 # --------------------------------------------------------------------------
-# dockerd
+# dockerd, MariaDB, cron: started the way a host of the product starts them
+# (components/host-scripts/lib/services.sh: systemctl where systemd runs,
+# start-stop-daemon elsewhere, logs in the state dir), so the tests run on
+# daemons started by the product's own code. The lock on fd 9 is closed for
+# the daemons, or they would hold it for their lifetime.
+
+sp_log() { log "$*"; }
+sp_die() { die "$*"; }
+SP_DAEMON_LOG_DIR="${STATE_DIR}/daemons"
+# shellcheck source=components/host-scripts/lib/services.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../components/host-scripts/lib/services.sh"
 
 docker_ok() { timeout 10 docker info >/dev/null 2>&1; }
-
-start_docker() {
-  local logfile="${STATE_DIR}/dockerd.log"
-  if docker_ok; then
-    status docker "already running ($(timeout 10 docker version --format '{{.Server.Version}}' 2>/dev/null || echo '?'))"
-    return
-  fi
-  if have_systemd; then
-    log "starting docker with systemctl"
-    systemctl start docker.service
-    logfile="/dev/null"
-  else
-    # Without an init system nothing may have mounted the cgroup hierarchies.
-    if ! grep -qE '^cgroup2? ' /proc/mounts && command -v cgroupfs-mount >/dev/null 2>&1; then
-      log "mounting cgroups (cgroupfs-mount)"
-      cgroupfs-mount
-    fi
-    log "starting dockerd (log: ${logfile})"
-    start-stop-daemon --start --oknodo --background --output "${logfile}" \
-      --pidfile /var/run/docker.pid --exec /usr/sbin/dockerd 9>&-
-  fi
-  wait_until "docker info to answer" 60 "${logfile}" docker_ok
-  status docker "started ($(timeout 10 docker version --format '{{.Server.Version}}' 2>/dev/null || echo '?'))"
-}
-
-# --------------------------------------------------------------------------
-# MariaDB (bind address left as configured: the host bootstrap sets it)
-
 mariadb_ok() { timeout 10 mysqladmin --connect-timeout=2 ping >/dev/null 2>&1; }
-
-# The system instance's pid file, as configured (Debian: /run/mysqld/mysqld.pid).
-mariadb_pidfile() {
-  local f
-  f="$({ my_print_defaults --mysqld 2>/dev/null || true; } | sed -n 's/^--pid[-_]file=//p' | tail -n 1)"
-  printf '%s' "${f:-/run/mysqld/mysqld.pid}"
-}
-
-start_mariadb() {
-  local logfile="${STATE_DIR}/mariadb.log"
-  if mariadb_ok; then
-    status mariadb "already running"
-    return
-  fi
-  if have_systemd; then
-    log "starting mariadb with systemctl"
-    systemctl start mariadb.service
-    logfile="/dev/null"
-  else
-    install -d -o mysql -g root -m 0755 /run/mysqld
-    if [[ ! -d /var/lib/mysql/mysql ]]; then
-      log "initializing /var/lib/mysql (mariadb-install-db)"
-      mariadb-install-db --user=mysql --datadir=/var/lib/mysql >>"${logfile}" 2>&1 9>&- \
-        || { show_log "${logfile}"; die "mariadb-install-db failed"; }
-    fi
-    log "starting mariadbd (log: ${logfile})"
-    # --pidfile: other mariadbd instances (own datadirs, e.g. in tests) run
-    # the same binary; only the system instance counts here.
-    start-stop-daemon --start --oknodo --background --output "${logfile}" \
-      --pidfile "$(mariadb_pidfile)" --exec /usr/sbin/mariadbd -- --user=mysql 9>&-
-  fi
-  wait_until "mysqladmin ping" 60 "${logfile}" mariadb_ok
-  status mariadb "started"
-}
-
-# --------------------------------------------------------------------------
-# cron
-
 cron_ok() {
   local f
   for f in /run/crond.pid /var/run/crond.pid; do
@@ -206,20 +150,23 @@ cron_ok() {
   return 1
 }
 
-start_cron() {
-  local logfile="${STATE_DIR}/cron.log"
-  if cron_ok; then
-    status cron "already running"
+# start_daemon NAME CHECK SECONDS: starts NAME unless CHECK already passes,
+# then waits until it does.
+start_daemon() {
+  local name="$1" check="$2" seconds="$3"
+  if "${check}"; then
+    status "${name}" "already running"
     return
   fi
-  if have_systemd; then
-    systemctl start cron.service
-  else
-    log "starting cron"
-    /usr/sbin/cron </dev/null >>"${logfile}" 2>&1 9>&- || { show_log "${logfile}"; die "cron failed to start"; }
+  if [[ "${name}" == mariadb ]] && ! sp_is_systemd && [[ ! -d /var/lib/mysql/mysql ]]; then
+    install -d -m 0750 "${SP_DAEMON_LOG_DIR}"
+    log "initializing /var/lib/mysql (mariadb-install-db)"
+    mariadb-install-db --user=mysql --datadir=/var/lib/mysql >>"${SP_DAEMON_LOG_DIR}/mariadb.log" 2>&1 9>&- \
+      || { show_log "${SP_DAEMON_LOG_DIR}/mariadb.log"; die "mariadb-install-db failed"; }
   fi
-  wait_until "cron to write its pid file" 15 "${logfile}" cron_ok
-  status cron "started"
+  sp_service start "${name}" 9>&-
+  wait_until "${name} to answer" "${seconds}" "${SP_DAEMON_LOG_DIR}/${name}.log" "${check}"
+  status "${name}" started
 }
 
 # --------------------------------------------------------------------------
@@ -522,10 +469,10 @@ EOF
 
 # --------------------------------------------------------------------------
 
-start_docker
+start_daemon docker docker_ok 60
 if [[ -n "${docker_only}" ]]; then exit 0; fi
-start_mariadb
-start_cron
+start_daemon mariadb mariadb_ok 60
+start_daemon cron cron_ok 15
 start_registry
 start_public_registry
 start_pebble

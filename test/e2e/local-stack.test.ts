@@ -103,7 +103,7 @@ describe("the local stack from the README (npm run up / down)", function () {
     emptyTestState = fs.mkdtempSync(path.join(os.tmpdir(), "sp-no-test-env-"));
     runEnv = userEnv(home, emptyTestState);
     // A demo site or repository left by an earlier run (made with another backup key).
-    if (leftovers().length > 0) sh("docker rm -f $(docker ps -aq --filter label=simple-paas.site=demo) $(docker ps -aq --filter label=simple-paas.memcached=demo) simple-paas-proxy 2>/dev/null || true");
+    if (leftovers().length > 0) sh("docker rm -f $(docker ps -aq --filter label=simple-paas.site=demo) $(docker ps -aq --filter label=simple-paas.memcached=demo) simple-paas-proxy 2>/dev/null || true; docker network rm simple-paas simple-paas-demo 2>/dev/null || true");
     sh("rm -rf /var/backups/simple-paas/demo /sites/demo /etc/simple-paas/sites/demo");
     // As on a machine where the local stack's images were never built.
     if (dockerAnswers()) sh(`docker rmi -f ${LOCAL_STACK_IMAGES.join(" ")} 2>/dev/null || true`);

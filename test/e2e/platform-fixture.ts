@@ -79,6 +79,8 @@ export function cleanSlate(): void {
   // Memcached containers and the sites' own networks (the proxy may still be on them).
   sh(`docker rm -f $(docker ps -aq --filter label=simple-paas.memcached) >/dev/null 2>&1 || true`);
   for (const site of SITES) sh(`docker network rm simple-paas-${site} >/dev/null 2>&1 || true`);
+  // The host's network, left by a suite whose destroy did not run (a killed run): its create would fail on the name.
+  sh(`docker network rm simple-paas >/dev/null 2>&1 || true`);
   dropSiteDatabases(SITES);
 }
 

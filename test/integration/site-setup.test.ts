@@ -109,6 +109,11 @@ function stopNetworkClient(): void {
   sh(`docker rm -f ${CLIENT_CONTAINER} >/dev/null 2>&1 || true; docker rmi ${CLIENT_IMAGE} >/dev/null 2>&1 || true`);
 }
 
+/** The database's name as a grant holds it ("_" escaped as "\\_": no wildcard), printed by mysql -B (which doubles "\\"). */
+function escapedDb(site: TestSite): string {
+  return site.input.dbName.replace(/_/g, "\\\\_");
+}
+
 function mode(p: string): string {
   const st = fs.statSync(p);
   return `${(st.mode & 0o7777).toString(8)} ${sh(`stat -c '%U:%G' ${JSON.stringify(p)}`).trim()}`;
@@ -166,7 +171,7 @@ describe("site setup scripts (real users, files and MariaDB)", function () {
     const { sitesRoot, configDir } = f.input;
     const expected: Record<string, string> = {
       [path.join(sitesRoot, "it-a")]: "750 root:sp-it-a",
-      [path.join(sitesRoot, "it-a", "data")]: "2770 sp-it-a:sp-it-a",
+      [path.join(sitesRoot, "it-a", "data")]: "3770 sp-it-a:sp-it-a",
       [path.join(sitesRoot, "it-a", "dump")]: "700 root:root",
       ...Object.fromEntries(["public", "private", "sql", "tmp"].map((d) => [path.join(sitesRoot, "it-a", "data", d), "2770 sp-it-a:sp-it-a"])),
       [path.join(configDir, "sites", "it-a", "site.env")]: "600 root:root",
@@ -248,11 +253,21 @@ describe("site setup scripts (real users, files and MariaDB)", function () {
       assert.equal(adminSql(f, `SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '${site.input.dbName}'`),
         "utf8mb4\tutf8mb4_unicode_ci\n");
       assert.equal(adminSql(f, `SHOW GRANTS FOR '${site.input.dbUser}'@'${site.network.pattern}'`).split("\n").filter((l) => l.startsWith("GRANT ALL")).join("\n"),
-        `GRANT ALL PRIVILEGES ON \`${site.input.dbName}\`.* TO \`${site.input.dbUser}\`@\`${site.network.pattern}\``);
+        `GRANT ALL PRIVILEGES ON \`${escapedDb(site)}\`.* TO \`${site.input.dbUser}\`@\`${site.network.pattern}\``, "the name's _ escaped: no wildcard");
       assert.equal(adminSql(f, `SHOW GRANTS FOR '${site.input.dbUser}'@'localhost'`).split("\n").filter((l) => l.startsWith("GRANT ALL")).join("\n"),
-        `GRANT ALL PRIVILEGES ON \`${site.input.dbName}\`.* TO \`${site.input.dbUser}\`@\`localhost\``, "the socket account: the same grant, no more");
+        `GRANT ALL PRIVILEGES ON \`${escapedDb(site)}\`.* TO \`${site.input.dbUser}\`@\`localhost\``, "the socket account: the same grant, no more");
       adminSql(f, `CREATE TABLE IF NOT EXISTS ${site.input.dbName}.t (v VARCHAR(20)); INSERT INTO ${site.input.dbName}.t VALUES ('${site.input.site}');`);
     }
+  });
+
+  it("the database step revokes the unescaped grant of earlier releases (\"_\" matched any character)", () => {
+    adminSql(f, `GRANT ALL PRIVILEGES ON \`${a.input.dbName}\`.* TO '${a.input.dbUser}'@'${a.network.pattern}'`);
+    const r = createDatabase(a);
+    assertOk(r, "database a over an earlier release's grant");
+    assert.match(r.stderr, new RegExp(`user ${a.input.dbUser}@${a.network.pattern.replace(/\./g, "\\.")}: the wildcard grant on ${a.input.dbName} .* revoked`));
+    assert.equal(adminSql(f, `SELECT Db FROM mysql.db WHERE User = '${a.input.dbUser}' ORDER BY Db`), `${escapedDb(a)}\n${escapedDb(a)}\n`,
+      "only the escaped grants stay (the network's and the socket's)");
+    assert.match(createDatabase(a).stderr, /done: nothing changed\n$/);
   });
 
   it("the database step fails loudly without a password on stdin or with an admin account that cannot log in", () => {
@@ -283,6 +298,10 @@ describe("site setup scripts (real users, files and MariaDB)", function () {
       const other = siteSql(cnfA, IT_NETWORK.gateway, `SELECT v FROM ${b.input.dbName}.t;`, pid);
       assert.notEqual(other.status, 0);
       assert.match(other.stderr, /ERROR 1142 .*SELECT command denied to user 'sp_it_it_a'@'172\.29\.251\.\d+' for table/);
+      // "_" in its database's name matches no other character: no database of a look-alike name is its.
+      const lookAlike = a.input.dbName.replace(/_/g, "x");
+      const create = siteSql(cnfA, IT_NETWORK.gateway, `CREATE DATABASE ${lookAlike};`, pid);
+      assert.match(create.stderr, new RegExp(`ERROR 1044 .*Access denied for user .* to database '${lookAlike}'`));
       const use = siteSql(cnfA, IT_NETWORK.gateway, `USE ${b.input.dbName};`, pid);
       assert.match(use.stderr, /ERROR 1044 .*Access denied for user 'sp_it_it_a'@'172\.29\.251\.16\/255\.255\.255\.240' to database 'sp_it_it_b'/);
       // Site b's account, password and all, does not log in from site a's network.

@@ -309,6 +309,54 @@ print("planted")
     recordCase("hostile names, comments, rows, procedure bodies through backup + restore and a re-created site", 2);
   });
 
+  it("table names that would inject SQL and shell into the restore drill are counted as tables, nothing more", () => {
+    // Names a site may give its tables (64 characters at most): one ends the drill's count query and
+    // grants alpha everything; one makes the count print an array subscript with a command in it.
+    const names = ["x", "x`;GRANT ALL ON*.*TO alpha@localhost#", "x` HAVING 0 UNION SELECT 'a[$(touch /tmp/sp-pwned-drill)]'#"];
+    const out = pyInSite("alpha", `
+import pymysql
+c = pymysql.connect(host=__import__("os").environ["DATABASE_HOST"], user="alpha", password=open("/etc/secrets/db_pass").read(), database="alpha", autocommit=True)
+cur = c.cursor()
+for n in ${JSON.stringify(names)}:
+    cur.execute("CREATE TABLE IF NOT EXISTS \`%s\` (v INT)" % n.replace("\`", "\`\`"))
+    cur.execute("INSERT INTO \`%s\` VALUES (1)" % n.replace("\`", "\`\`"))
+print("planted")
+`);
+    assert.match(out, /planted/, out);
+    sh("/usr/local/bin/sp backup alpha");
+    const drill = runBash("/usr/local/bin/sp drill alpha");
+    assertNothingGained("drill");
+    assert.equal(drill.status, 0, `the drill of alpha passes, the hostile tables counted as tables:\n${drill.stderr}`);
+    assert.match(sh("/usr/local/bin/sp status alpha || true"), /drill=ok/);
+    assert.equal(rootSql("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'spdrill%'").trim(), "0", "the scratch database is gone");
+    pyInSite("alpha", `
+import pymysql
+c = pymysql.connect(host=__import__("os").environ["DATABASE_HOST"], user="alpha", password=open("/etc/secrets/db_pass").read(), database="alpha", autocommit=True)
+for n in ${JSON.stringify(names)}:
+    c.cursor().execute("DROP TABLE \`%s\`" % n.replace("\`", "\`\`"))
+`);
+    recordCase("table names injecting SQL and shell into the restore drill", 1);
+  });
+
+  it("cannot swap its data dir's public/ (or any subdir) for a link to another site's files: the data dir is sticky", () => {
+    const own = sh("stat -c %a /sites/alpha/data").trim();
+    assert.equal(own, "3770", "alpha's data dir: setgid and sticky");
+    const r = inSite("alpha", [
+      "cd /shared || exit 9",
+      "for d in public private sql tmp; do",
+      "  if mv -T \"$d\" \"$d.old\" 2>/dev/null; then echo \"renamed $d\"; mv -T \"$d.old\" \"$d\"; fi",
+      "  ln -s /sites/beta/data/public \"$d.link\" && if mv -Tf \"$d.link\" \"$d\" 2>/dev/null; then echo \"replaced $d\"; fi; rm -f \"$d.link\"",
+      "  if rmdir \"$d\" 2>/dev/null; then echo \"removed $d\"; mkdir \"$d\"; fi",
+      "done",
+      "echo tried",
+    ].join("\n"));
+    assert.equal(r.out.trim(), "tried", `every rename, replacement and removal refused:\n${r.out}`);
+    for (const d of ["public", "private", "sql", "tmp"]) {
+      assert.ok(fs.lstatSync(`/sites/alpha/data/${d}`).isDirectory(), `${d} is still alpha's directory`);
+    }
+    recordCase("its public/ swapped for a link to another site's files (dockerd would mount it at the next restart)", 4);
+  });
+
   /**
    * A racer as alpha's container user on the host, in alpha's data dir
    * (the same rights the container has there), replacing every entry root

@@ -52,7 +52,7 @@ describe("site setup scripts (rendering)", () => {
     const script = renderSiteSetupScript(siteInput());
     for (const line of [
       `sp_ensure_dir "$SP_SITE_DIR" 0750 root "$SP_GROUP"`,
-      `sp_ensure_dir "$SP_DATA_DIR" 2770 "$SP_USER" "$SP_GROUP"`,
+      `sp_ensure_dir "$SP_DATA_DIR" 3770 "$SP_USER" "$SP_GROUP"`,
       `sp_ensure_dir "$SP_DUMP_DIR" 0700 root root`,
       `sp_ensure_dir "$SP_SECRETS_DIR" 0750 root "$SP_GROUP"`,
       `    as_site mkdir -- "$path"`,

@@ -24,7 +24,7 @@ DRILL_RC=0
 drill_cleanup() {
   if [[ -n "$DRILL_DB" ]]; then
     mysql_admin -e "DROP DATABASE IF EXISTS \`$DRILL_DB\`" >/dev/null 2>&1 || true
-    if [[ -n "$DRILL_ACCOUNT" ]]; then mysql_admin -e "REVOKE ALL PRIVILEGES ON \`$DRILL_DB\`.* FROM $DRILL_ACCOUNT" >/dev/null 2>&1 || true; fi
+    if [[ -n "$DRILL_ACCOUNT" ]]; then mysql_admin -e "REVOKE ALL PRIVILEGES ON \`${DRILL_DB//_/\\_}\`.* FROM $DRILL_ACCOUNT" >/dev/null 2>&1 || true; fi
   fi
 }
 
@@ -63,7 +63,7 @@ cmd_drill() {
 }
 
 drill_one() {
-  local scratch listing_a listing_b files tables rows subset check_args=() redump account
+  local scratch listing_a listing_b files tables rows count subset check_args=() redump account
   begin_site_event drill "$1"
   lock_site
   check_repo
@@ -89,7 +89,9 @@ drill_one() {
   locate_staged "$scratch"
   [[ -f "$STAGED_DUMP" && ! -L "$STAGED_DUMP" ]] || die "snapshot ${SNAPSHOT:0:8} holds no dump of $SP_DB_NAME"
   dump_is_complete "$STAGED_DUMP" || die "the dump of $SP_DB_NAME in ${SNAPSHOT:0:8} is cut short"
-  DRILL_DB="spdrill_$SP_DB_NAME"
+  # "__" is in no site's database name (site names have no "--"), so no
+  # site owns this name; "_" is escaped where a grant would read it as a wildcard.
+  DRILL_DB="spdrill__$SP_DB_NAME"
   trap 'DRILL_RC=$?; drill_cleanup; (exit "$DRILL_RC"); on_exit' EXIT
   mysql_admin -e "DROP DATABASE IF EXISTS \`$DRILL_DB\`; CREATE DATABASE \`$DRILL_DB\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci" ||
     die "cannot create the scratch database $DRILL_DB"
@@ -97,7 +99,7 @@ drill_one() {
   account="$(site_account)"
   [[ "$account" =~ ^[A-Za-z0-9_]+@[A-Za-z0-9.%/_:-]+$ ]] || die "unexpected account of the site's client: $account"
   DRILL_ACCOUNT="'${account%@*}'@'${account#*@}'"
-  mysql_admin -e "GRANT ALL PRIVILEGES ON \`$DRILL_DB\`.* TO $DRILL_ACCOUNT" || die "cannot grant the site's account the scratch database"
+  mysql_admin -e "GRANT ALL PRIVILEGES ON \`${DRILL_DB//_/\\_}\`.* TO $DRILL_ACCOUNT" || die "cannot grant the site's account the scratch database"
   import_sandboxed "$STAGED_DUMP" "$DRILL_DB" || die "the dump of ${SNAPSHOT:0:8} does not import (as the site's own account, sandboxed)"
   redump="$WORK/redump.sql"
   "$(command -v mariadb-dump || command -v mysqldump)" --defaults-extra-file="$MYSQL_CNF" --single-transaction --routines --triggers --events \
@@ -108,10 +110,16 @@ drill_one() {
   fi
   tables="$(mysql_admin -e "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '$DRILL_DB' AND TABLE_TYPE = 'BASE TABLE'")"
   rows=0
-  while read -r table; do
+  # Table names are the site's to choose: each is quoted as an identifier
+  # (backticks doubled), counted by the site's own account, sandboxed, and
+  # the answer must be a number before it meets arithmetic.
+  while IFS= read -r table; do
     [[ -n "$table" ]] || continue
-    rows=$(( rows + $(mysql_admin -e "SELECT COUNT(*) FROM \`$DRILL_DB\`.\`$table\`") ))
-  done < <(mysql_admin -e "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = '$DRILL_DB' AND TABLE_TYPE = 'BASE TABLE'")
+    count="$(site_client --sandbox --raw -e "SELECT COUNT(*) FROM \`$DRILL_DB\`.\`${table//\`/\`\`}\`" </dev/null)" ||
+      die "cannot count the rows of a table of the scratch database"
+    [[ "$count" =~ ^[0-9]+$ ]] || die "a row count of the scratch database is not a number"
+    rows=$(( rows + count ))
+  done < <(mysql_admin --raw -e "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = '$DRILL_DB' AND TABLE_TYPE = 'BASE TABLE'")
   drill_cleanup
   DRILL_DB=""
 
