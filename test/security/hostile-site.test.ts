@@ -338,6 +338,18 @@ for n in ${JSON.stringify(names)}:
     recordCase("table names injecting SQL and shell into the restore drill", 1);
   });
 
+  it("a CACHEDIR.TAG linked to a FIFO (or a device of the host) is never opened by the backup", () => {
+    const r = inSite("alpha", "mkfifo /shared/private/fifo && ln -s /sites/alpha/data/private/fifo /shared/public/CACHEDIR.TAG && echo planted");
+    assert.match(r.out, /planted/, r.out);
+    try {
+      const backup = runBash("timeout 120 /usr/local/bin/sp backup alpha");
+      assert.equal(backup.status, 0, `the backup ends and succeeds (124: it blocked opening the FIFO as root):\n${backup.stderr}`);
+    } finally {
+      sh("rm -f /sites/alpha/data/public/CACHEDIR.TAG /sites/alpha/data/private/fifo");
+    }
+    recordCase("a cache tag linked to a FIFO, for root's backup to open", 1);
+  });
+
   it("cannot swap its data dir's public/ (or any subdir) for a link to another site's files: the data dir is sticky", () => {
     const own = sh("stat -c %a /sites/alpha/data").trim();
     assert.equal(own, "3770", "alpha's data dir: setgid and sticky");

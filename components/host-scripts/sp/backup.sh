@@ -163,7 +163,10 @@ restic_backup() {
     warn "creating the restic repository $SP_RESTIC_REPOSITORY"
     restic_site init >&2 || die "restic init of $SP_RESTIC_REPOSITORY failed"
   fi
-  (cd -- "$SP_SITE_HOME" && restic_site backup --json --quiet --exclude-caches --exclude "$SP_DATA_DIR/tmp" \
+  # Cache dirs by the tag's presence alone: restic checks it with lstat. With
+  # --exclude-caches it opens the tag to read its signature, following a link
+  # the site planted (a FIFO blocks the backup; a device root should not open).
+  (cd -- "$SP_SITE_HOME" && restic_site backup --json --quiet --exclude-if-present CACHEDIR.TAG --exclude "$SP_DATA_DIR/tmp" \
     --exclude '*.sp-tmp.*' --tag "site=$SP_SITE" --tag "kind=$kind" --tag layout=2 "$@" \
     "$(basename -- "$SP_DATA_DIR")" "$(basename -- "$SP_DUMP_DIR")") >"$WORK/backup.json" || rc=$?
   cat -- "$WORK/backup.json" >&2
