@@ -64,6 +64,15 @@ fi
 merged=$(printf '%s' "$current" | jq -S --argjson want "$SP_DOCKER_SETTINGS" '. * $want') ||
   sp_die "cannot merge into /etc/docker/daemon.json: it must hold a JSON object"
 docker_settings_changed=0
+# Log options only apply to containers created later (simple-paas's own
+# containers carry theirs) and live-restore comes with a reload: neither
+# needs dockerd restarted. Anything else (address pools, another log
+# driver) does; live-restore keeps the containers running through it, but
+# docker makes its NAT rules afresh as it starts, so new connections are
+# refused for a moment.
+restart_relevant() { jq -S 'del(."log-opts", ."live-restore")'; }
+docker_restart_needed=0
+if [ "$(printf '%s' "$merged" | restart_relevant)" != "$(printf '%s' "$current" | restart_relevant)" ]; then docker_restart_needed=1; fi
 if [ "$merged" = "$current" ]; then
   sp_log "/etc/docker/daemon.json: unchanged"
   sp_ensure_attrs /etc/docker/daemon.json 0644 root root
@@ -82,7 +91,12 @@ if [ "$docker_settings_changed" = 1 ] && docker_up; then
     if sp_is_systemd; then systemctl reload docker.service; else kill -HUP "$(cat /var/run/docker.pid)"; fi
     sp_wait "docker live-restore" 30 live_restore_on
   fi
-  sp_service restart docker
+  if [ "$docker_restart_needed" = 1 ]; then
+    sp_service restart docker
+  else
+    sp_log "docker: the new log options apply to containers made from now on; no restart"
+    sp_service start docker
+  fi
 else
   sp_service start docker
 fi

@@ -286,7 +286,7 @@ print(data.split(b"\\r\\n\\r\\n", 1)[1].decode())
 import pymysql
 c = pymysql.connect(host=__import__("os").environ["DATABASE_HOST"], user="alpha", password=open("/etc/secrets/db_pass").read(), database="alpha", autocommit=True)
 cur = c.cursor()
-cur.execute("CREATE TABLE IF NOT EXISTS hostile (\`x\\n\\\\! touch /tmp/sp-pwned-name\\n\` TEXT COMMENT 'a\\n\\\\! touch /tmp/sp-pwned-comment\\n')")
+cur.execute("CREATE TABLE IF NOT EXISTS hostile (\`x\\n\\\\! touch /tmp/sp-pwned-name\\nz\` TEXT COMMENT 'a\\n\\\\! touch /tmp/sp-pwned-comment\\n')")
 cur.execute("INSERT INTO visits (note) VALUES (%s)", ("\\n\\\\! touch /tmp/sp-pwned-row\\n",))
 cur.execute("DROP PROCEDURE IF EXISTS p")
 cur.execute("CREATE PROCEDURE p() BEGIN SELECT 1; /*\\n\\\\! touch /tmp/sp-pwned-proc\\n*/ END")
@@ -427,7 +427,8 @@ for n in ${JSON.stringify(names)}:
     const before = canaryState();
     let tries = 0;
     for (let i = 0; i < 100; i++) {
-      sh(`install -d -m 0750 -g ${gid} ${scratchSite} && install -d -m 2770 -o alpha -g ${gid} ${scratchSite}/data ${scratchSite}/data/public && date >${scratchSite}/final-backup-done`);
+      // Afresh each time: a removal the racer outran (rm -rf meets entries it keeps making) leaves links behind.
+      sh(`rm -rf --one-file-system ${scratchSite} && install -d -m 0750 -g ${gid} ${scratchSite} && install -d -m 2770 -o alpha -g ${gid} ${scratchSite}/data ${scratchSite}/data/public && date >${scratchSite}/final-backup-done`);
       const racer = startRacer(`${scratchSite}/data`);
       try {
         runBash(script);

@@ -199,6 +199,11 @@ export class HostProgramStack {
     await this.stack.cancel();
   }
 
+  /** `pulumi refresh --clear-pending-creates`: drops the pending creates a killed `up` left in the state. */
+  async refreshClearingPendingCreates(): Promise<void> {
+    await this.stack.refresh({ color: "never", clearPendingCreates: true });
+  }
+
   /** `pulumi preview`: the steps it would take (empty when nothing would change). */
   async preview(): Promise<Run<PreviewResult> & { steps: string[] }> {
     let output = "";
