@@ -10,7 +10,7 @@ import { SimplePaasInputError, parseOrThrow } from "./model/rules";
 import { SiteNetwork, SiteNetworkAllocator } from "./model/site-network";
 import { renderProxyMainConfig } from "./render/caddyfile";
 import { renderHostCronFile } from "./render/cron-file";
-import { renderHostPackagesScript, renderInstallFileScript } from "./render/packages-script";
+import { renderHostPackagesScript, renderInstallFileScript, renderRemoveFilesScript } from "./render/packages-script";
 import { renderProxyFileScript } from "./render/proxy-file-script";
 import { renderHostServicesRemovalScript, renderHostServicesScript } from "./render/services-script";
 import { renderSpCommand } from "./render/sp-command";
@@ -157,6 +157,7 @@ export class HostBootstrap extends pulumi.ComponentResource {
         script: renderInstallFileScript({ path: "/etc/cron.d/simple-paas-host", mode: "0644", owner: "root", group: "root" }),
         scriptName: "simple-paas-host-schedule",
         stdin: renderHostCronFile({ spPath: settings.paths.spPath, logDir: settings.paths.logFile.replace(/\/[^/]*$/, ""), imagePrune: settings.imagePrune }),
+        deleteScript: renderRemoveFilesScript("remove the host's cron jobs", ["/etc/cron.d/simple-paas-host"]),
       }, { parent, dependsOn: [spCommand] });
     }
 
