@@ -5,11 +5,6 @@
 # Values: SP_FILES
 
 for file in "${SP_FILES[@]}"; do
-  if [ -e "$file" ] || [ -L "$file" ]; then
-    rm -f -- "$file"
-    sp_changed "$file: removed"
-  else
-    sp_log "$file: already gone"
-  fi
+  sp_remove_file "$file"
 done
 sp_finish

@@ -25,12 +25,7 @@ else
   sp_log "$SP_SITE_CONFIG_DIR: already gone"
 fi
 for file in "${SP_FILES[@]}"; do
-  if [ -e "$file" ] || [ -L "$file" ]; then
-    rm -f -- "$file"
-    sp_changed "$file: removed"
-  else
-    sp_log "$file: already gone"
-  fi
+  sp_remove_file "$file"
 done
 sp_log "kept $SP_DATA_DIR and user $SP_USER for a later re-creation"
 sp_finish

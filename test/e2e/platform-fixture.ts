@@ -256,15 +256,17 @@ export async function eventually<T>(fn: () => Promise<T>, tries = 60, delayMs = 
 
 /**
  * A bounded load loop in another process, so the engine's run and the load do not share an event loop:
- * about 20 requests/s to `hostName` until `stop()` or at most 1200 requests.
+ * about 20 requests/s to `hostName` at `address` (loopback: docker's userland proxy; the machine's own
+ * address: docker's NAT, as from outside) until `stop()` or at most `max` requests.
  */
-export function startLoad(hostName: string, ca: string): { stop: () => Promise<{ ok: number; failed: string[] }> } {
+export function startLoad(hostName: string, ca: string, opts: { address?: string; max?: number } = {}): { stop: () => Promise<{ ok: number; failed: string[] }> } {
+  const address = opts.address ?? "127.0.0.1";
   const dir = fs.mkdtempSync("/tmp/sp-load-");
   fs.writeFileSync(`${dir}/ca.pem`, ca);
   const script = `ok=0
-for i in $(seq 1 1200); do
+for i in $(seq 1 ${opts.max ?? 1200}); do
   [ -e ${dir}/stop ] && break
-  if curl -fsS --max-time 5 --cacert ${dir}/ca.pem --resolve ${hostName}:${HTTPS_PORT}:127.0.0.1 https://${hostName}:${HTTPS_PORT}/ -o /dev/null 2>${dir}/last-error; then ok=$((ok + 1)); else echo "request $i at $(date +%T.%N): $(cat ${dir}/last-error)"; fi
+  if curl -fsS --max-time 5 --cacert ${dir}/ca.pem --resolve ${hostName}:${HTTPS_PORT}:${address} https://${hostName}:${HTTPS_PORT}/ -o /dev/null 2>${dir}/last-error; then ok=$((ok + 1)); else echo "request $i at $(date +%T.%N): $(cat ${dir}/last-error)"; fi
   sleep 0.05
 done
 echo "ok=$ok"`;

@@ -13,7 +13,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { runBash, sh } from "../support/run";
 import {
-  HTTPS_PORT, Platform, SITES, assertCertificatesReady, createPlatform, disposePlatform, eventually, httpsGet, pebbleRoots, printDiagnostics, rootSql, siteConfig,
+  Platform, SITES, assertCertificatesReady, createPlatform, disposePlatform, eventually, httpsGet, pebbleRoots, printDiagnostics, rootSql, siteConfig,
   startLoad,
 } from "../e2e/platform-fixture";
 import { recordFault } from "./record";
@@ -242,7 +242,7 @@ describe("faults survived", function () {
   it("a dockerLogs change under load: daemon.json written without restarting dockerd, each site's container replaced beside the old one, no request fails", async () => {
     const address = hostAddress();
     const dockerdPid = fs.readFileSync("/var/run/docker.pid", "utf8").trim();
-    const load = startLoadTo(address, "beta.test", roots);
+    const load = startLoad("beta.test", roots, { address, max: 2400 });
     platform.host = { ...platform.host, dockerLogs: { maxSize: "20m", maxFiles: 4 } };
     await platform.setHost(platform.host);
     const run = await platform.up();
@@ -261,7 +261,7 @@ describe("faults survived", function () {
     assert.ok(containers.length >= 7, `three sites, their memcached and the proxy: ${containers.join(" ")}`);
     const before = started();
     const dockerdPid = fs.readFileSync("/var/run/docker.pid", "utf8").trim();
-    const load = startLoadTo(hostAddress(), "beta.test", roots);
+    const load = startLoad("beta.test", roots, { address: hostAddress(), max: 2400 });
     // As the host's packages step restarts it: the product's own service code.
     const restart = runBash(`sp_log() { echo "$*" >&2; }; sp_die() { echo "$*" >&2; exit 1; }; SP_DAEMON_LOG_DIR=/var/log/simple-paas
       . ${JSON.stringify(path.resolve(__dirname, "../../components/host-scripts/lib/services.sh"))}
@@ -326,28 +326,3 @@ describe("faults survived", function () {
   });
 });
 
-/** Load to this machine's own address (as from outside: docker's NAT, not its userland proxy). */
-function startLoadTo(address: string, hostName: string, ca: string): { stop: () => Promise<{ ok: number; failed: string[] }> } {
-  const dir = fs.mkdtempSync("/tmp/sp-load-");
-  fs.writeFileSync(`${dir}/ca.pem`, ca);
-  const script = `ok=0
-for i in $(seq 1 2400); do
-  [ -e ${dir}/stop ] && break
-  if curl -fsS --max-time 5 --cacert ${dir}/ca.pem --resolve ${hostName}:${HTTPS_PORT}:${address} https://${hostName}:${HTTPS_PORT}/ -o /dev/null 2>${dir}/last-error; then ok=$((ok + 1)); else echo "request $i at $(date +%T.%N): $(cat ${dir}/last-error)"; fi
-  sleep 0.05
-done
-echo "ok=$ok"`;
-  const child = spawn("bash", ["-c", script]);
-  let out = "";
-  child.stdout.on("data", (c) => { out += c; });
-  const done = new Promise<void>((resolve) => child.on("close", () => resolve()));
-  return {
-    async stop() {
-      fs.writeFileSync(`${dir}/stop`, "");
-      await done;
-      fs.rmSync(dir, { recursive: true, force: true });
-      const lines = out.trim().split("\n");
-      return { ok: Number(/ok=(\d+)/.exec(lines[lines.length - 1] ?? "")?.[1] ?? 0), failed: lines.filter((l) => l.startsWith("request ")) };
-    },
-  };
-}

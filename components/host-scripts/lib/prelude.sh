@@ -78,6 +78,17 @@ sp_ensure_dir() {
   fi
 }
 
+# sp_remove_file PATH: removes a file a step installed (a link too, never
+# its target); one already gone is fine.
+sp_remove_file() {
+  if [ -e "$1" ] || [ -L "$1" ]; then
+    rm -f -- "$1"
+    sp_changed "$1: removed"
+  else
+    sp_log "$1: already gone"
+  fi
+}
+
 # sp_write_file PATH MODE OWNER GROUP < CONTENT
 # Atomic (temp file in the same directory, then mv) and only when the content
 # differs; sets SP_FILE_CHANGED=1 when it wrote. Never logs the content.
