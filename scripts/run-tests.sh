@@ -2,19 +2,20 @@
 # `npm test` after the type check: every suite, in two lanes that share
 # nothing but the test services.
 #
-#   this machine  unit, integration, e2e (platform, recovery, remote,
-#                 local-stack), security, faults — one after another: they
-#                 all use this machine's /sites, MariaDB, cron and ports.
-#   bare host     e2e/bare-host — a container with its own dockerd, sshd
-#                 and ports, so it runs beside the other lane.
+#   this machine  integration, e2e (platform, recovery, remote, local-stack),
+#                 security, faults — one after another: they all use this
+#                 machine's /sites, MariaDB, cron, docker settings and ports.
+#   apart         unit (mocks), the package test (npm pack into a new
+#                 project), e2e/bare-host (a container with its own dockerd,
+#                 sshd and ports) — beside the other lane.
 #
 # The test services, images and the engine are made ready once first (each
 # step is a no-op when there is nothing to do), so the lanes never race on
-# them. The bare-host lane's output goes to test-results/bare-host.log and
-# is printed after the other lane's; the last lines sum up both lanes in
+# them. The apart lane's output goes to test-results/apart.log and is
+# printed after the other lane's; the last lines sum up both lanes in
 # mocha's words ("N passing", "N failing"). Exit 1 when either lane failed.
 #
-# Arguments run one lane only: `this-machine` or `bare-host`.
+# Arguments run one lane only: `this-machine` or `apart`.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
@@ -22,23 +23,25 @@ mocha="$repo/node_modules/.bin/mocha"
 results="$repo/test-results"
 mkdir -p "$results"
 
-this_machine_suites=(
-  'test/unit/**/*.test.ts'
-  'test/integration/**/*.test.ts'
+apart_suites=(test/unit/*.test.ts test/integration/package.test.ts test/e2e/bare-host.test.ts)
+this_machine_suites=()
+for f in test/integration/*.test.ts; do
+  [[ "$f" == test/integration/package.test.ts ]] || this_machine_suites+=("$f")
+done
+this_machine_suites+=(
   test/e2e/platform.test.ts test/e2e/recovery.test.ts test/e2e/remote.test.ts test/e2e/local-stack.test.ts
-  'test/security/**/*.test.ts'
-  'test/faults/**/*.test.ts'
+  test/security/*.test.ts
+  test/faults/*.test.ts
 )
-bare_host_suites=(test/e2e/bare-host.test.ts)
 
-# Every e2e file must be in a lane: a new one left out would never run.
-for f in test/e2e/*.test.ts; do
-  [[ " ${this_machine_suites[*]} ${bare_host_suites[*]} " == *" $f "* ]] ||
+# Every test file must be in a lane: a new one left out would never run.
+for f in test/*/*.test.ts; do
+  [[ " ${this_machine_suites[*]} ${apart_suites[*]} " == *" $f "* ]] ||
     { echo "run-tests: $f is in no lane (scripts/run-tests.sh)" >&2; exit 1; }
 done
 
 lane="${1:-both}"
-case "$lane" in both | this-machine | bare-host) ;; *) echo "run-tests: unknown lane '$lane'" >&2; exit 2 ;; esac
+case "$lane" in both | this-machine | apart) ;; *) echo "run-tests: unknown lane '$lane'" >&2; exit 2 ;; esac
 
 started=$(date +%s)
 echo "[run-tests] test services, images and engine" >&2
@@ -46,39 +49,39 @@ bash scripts/test-env/start-services.sh >&2
 bash scripts/test-env/build-images.sh >&2
 bash scripts/pulumi-toolchain.sh >/dev/null
 
-bare_log="$results/bare-host.log"
-bare_pid=""
+apart_log="$results/apart.log"
+apart_pid=""
 if [[ "$lane" != this-machine ]]; then
-  echo "[run-tests] bare-host lane started beside this one (log: $bare_log)" >&2
-  "$mocha" "${bare_host_suites[@]}" >"$bare_log" 2>&1 &
-  bare_pid=$!
+  echo "[run-tests] apart lane started beside this one (log: $apart_log)" >&2
+  "$mocha" "${apart_suites[@]}" >"$apart_log" 2>&1 &
+  apart_pid=$!
 fi
 
 this_rc=0
 this_log="$results/this-machine.log"
-if [[ "$lane" != bare-host ]]; then
+if [[ "$lane" != apart ]]; then
   "$mocha" "${this_machine_suites[@]}" 2>&1 | tee "$this_log" || this_rc=$?
   echo "[run-tests] this-machine lane: exit $this_rc after $(( $(date +%s) - started ))s" >&2
 else
   : >"$this_log"
 fi
 
-bare_rc=0
-if [[ -n "$bare_pid" ]]; then
-  wait "$bare_pid" || bare_rc=$?
-  echo "[run-tests] bare-host lane: exit $bare_rc; its output:" >&2
-  cat "$bare_log"
+apart_rc=0
+if [[ -n "$apart_pid" ]]; then
+  wait "$apart_pid" || apart_rc=$?
+  echo "[run-tests] apart lane: exit $apart_rc; its output:" >&2
+  cat "$apart_log"
 else
-  : >"$bare_log"
+  : >"$apart_log"
 fi
 
 count() { grep -oE "^ +[0-9]+ $1" "$2" | grep -oE '[0-9]+' | tail -n 1 || true; }
-this_passing="$(count passing "$this_log")" bare_passing="$(count passing "$bare_log")"
-this_failing="$(count failing "$this_log")" bare_failing="$(count failing "$bare_log")"
-passing=$(( ${this_passing:-0} + ${bare_passing:-0} ))
-failing=$(( ${this_failing:-0} + ${bare_failing:-0} ))
+this_passing="$(count passing "$this_log")" apart_passing="$(count passing "$apart_log")"
+this_failing="$(count failing "$this_log")" apart_failing="$(count failing "$apart_log")"
+passing=$(( ${this_passing:-0} + ${apart_passing:-0} ))
+failing=$(( ${this_failing:-0} + ${apart_failing:-0} ))
 echo
 echo "[run-tests] both lanes in $(( $(date +%s) - started ))s:"
 echo "  ${passing} passing"
 echo "  ${failing} failing"
-(( this_rc == 0 && bare_rc == 0 ))
+(( this_rc == 0 && apart_rc == 0 ))
