@@ -281,6 +281,8 @@ print(data.split(b"\\r\\n\\r\\n", 1)[1].decode())
   });
 
   it("database objects that try to break out of a dump restore as data, through sp restore and a re-created site", async () => {
+    // The app makes its table (visits) on its first GET /db.
+    assert.equal((await httpsGet("alpha.test", "/db", roots)).status, 200);
     // As alpha's own database account: names, comments, rows and a procedure body that end a line with \\! ...
     const out = pyInSite("alpha", `
 import pymysql
