@@ -5,15 +5,23 @@
 # reference it was deployed by (STATUS_DIR/SITE.images: "TIME ID REF",
 # oldest first); an image is removed when it was a site's, no container
 # uses it (running or stopped), and it is not among the newest KEEP of any
-# site's deployments (what a rollback needs). Only the references simple-
-# paas deployed by are removed (docker deletes the image with its last
-# one); images simple-paas never deployed are not touched.
+# site's deployments (what a rollback needs). Its names (tags, digests) in
+# the repositories it was deployed from are removed, and docker deletes the
+# image with its last name; names in other repositories, and images
+# simple-paas never deployed, are not touched.
 #
 # A part of the `sp` command; this header ends at the first blank line.
 
+# The repository of an image reference: without its @digest or :tag.
+repo_of() {
+  local r="${1%%@*}"
+  if [[ "$r" =~ ^(.*):[^:/]+$ ]]; then r="${BASH_REMATCH[1]}"; fi
+  printf '%s' "$r"
+}
+
 # sp prune-images [--keep N] [--dry-run]
 cmd_prune_images() {
-  local keep_count=2 dry=0 file id used kept_ids=() candidates=() removed=0 not_removable=0
+  local keep_count=2 dry=0 file id used ref repos kept_ids=() candidates=() removed=0 not_removable=0
   while (( $# )); do
     case "$1" in
       --keep)
@@ -41,13 +49,16 @@ cmd_prune_images() {
       printf 'would remove %s (%s)\n' "$id" "$(cat -- "$SP_STATUS_DIR"/*.images | awk -v id="$id" '$2 == id && NF >= 3 {print $3}' | sort -u | paste -sd, -)"
       continue
     fi
+    # Every name the image has now (tags and digests) in a repository it was
+    # deployed from: a container made from a digest leaves the tag behind,
+    # and docker deletes the image only with its last name. Names in other
+    # repositories are not simple-paas's and stay (so does the image then).
+    repos="$(cat -- "$SP_STATUS_DIR"/*.images | awk -v id="$id" '$2 == id && NF >= 3 {print $3}' | while read -r ref; do repo_of "$ref"; echo; done | sort -u)"
     while read -r ref; do
       [[ -n "$ref" ]] || continue
-      # Only while the reference still names this image (a re-pushed tag names another).
-      if [[ "$(docker image inspect -f '{{.Id}}' "$ref" 2>/dev/null)" == "$id" ]]; then
-        if docker image rm "$ref" >/dev/null 2>&1; then removed=$((removed + 1)); else not_removable=$((not_removable + 1)); fi
-      fi
-    done < <(cat -- "$SP_STATUS_DIR"/*.images | awk -v id="$id" '$2 == id && NF >= 3 {print $3}' | sort -u)
+      grep -qxF -- "$(repo_of "$ref")" <<<"$repos" || continue
+      if docker image rm "$ref" >/dev/null 2>&1; then removed=$((removed + 1)); else not_removable=$((not_removable + 1)); fi
+    done < <(docker image inspect -f '{{range .RepoTags}}{{println .}}{{end}}{{range .RepoDigests}}{{println .}}{{end}}' "$id" 2>/dev/null)
   done
   if (( ! dry )); then
     docker image prune -f >/dev/null 2>&1 || true
