@@ -341,13 +341,14 @@ for n in ${JSON.stringify(names)}:
   });
 
   it("a CACHEDIR.TAG linked to a FIFO (or a device of the host) is never opened by the backup", () => {
-    const r = inSite("alpha", "mkfifo /shared/private/fifo && ln -s /sites/alpha/data/private/fifo /shared/public/CACHEDIR.TAG && echo planted");
+    // restic reads a dir's tag when it meets a file in that dir: public/ holds one beside the tag.
+    const r = inSite("alpha", "mkfifo /shared/private/fifo && ln -s /sites/alpha/data/private/fifo /shared/public/CACHEDIR.TAG && echo x >/shared/public/beside-the-tag.txt && echo planted");
     assert.match(r.out, /planted/, r.out);
     try {
       const backup = runBash("timeout 120 /usr/local/bin/sp backup alpha");
       assert.equal(backup.status, 0, `the backup ends and succeeds (124: it blocked opening the FIFO as root):\n${backup.stderr}`);
     } finally {
-      sh("rm -f /sites/alpha/data/public/CACHEDIR.TAG /sites/alpha/data/private/fifo");
+      sh("rm -f /sites/alpha/data/public/CACHEDIR.TAG /sites/alpha/data/public/beside-the-tag.txt /sites/alpha/data/private/fifo");
     }
     recordCase("a cache tag linked to a FIFO, for root's backup to open", 1);
   });
