@@ -278,7 +278,7 @@ export class SimpleSite extends pulumi.ComponentResource {
           path, proxyContainer: settings.proxyContainer, lockFile: proxyLockFile(settings.paths),
           awaitCertificates: { hostNames: plan.hostNames, ...settings.certificateProbe, acme: settings.proxy.tls === "acme" },
           upstreamPidsLimit: plan.limits.pids,
-          historyFile: siteImageHistoryFile(settings.paths, site),
+          historyFile: siteImageHistoryFile(settings.paths, site), imageRef: args.image,
         }),
         scriptName: `simple-paas-route-${site}`,
         stdin: parent.container.name.apply((c) => renderSiteRoutes({ site, hostNames: plan.hostNames, upstream: `${c}:${plan.port}` }, settings.proxy)),

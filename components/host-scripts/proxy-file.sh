@@ -13,7 +13,7 @@
 # the proxy to serve the site's certificates (it never fails on those).
 #
 # Values (render/proxy-file-script.ts): SP_PROXY SP_LOCK_FILE SP_TARGET
-# SP_READY_SECONDS SP_PIDS_LIMIT SP_HISTORY_FILE SP_DRAIN_SECONDS SP_PROBE_NAMES SP_PROBE_ADDRESS
+# SP_READY_SECONDS SP_PIDS_LIMIT SP_HISTORY_FILE SP_IMAGE_REF SP_DRAIN_SECONDS SP_PROBE_NAMES SP_PROBE_ADDRESS
 # SP_PROBE_PORT SP_PROBE_SECONDS SP_FIRST_ACCOUNT_NAME SP_FIRST_ACCOUNT_FILE
 
 sp_proxy_lock
@@ -170,7 +170,9 @@ fi
 if [ -n "$SP_HISTORY_FILE" ]; then
   while read -r upstream; do
     [ -n "$upstream" ] || continue
-    image=$(docker container inspect -f '{{.Image}} {{.Config.Image}}' "${upstream%:*}" 2>/dev/null) || continue
+    # "ID REF": the container names its image by ID; the reference is the site's own.
+    image=$(docker container inspect -f '{{.Image}}' "${upstream%:*}" 2>/dev/null) || continue
+    image="$image ${SP_IMAGE_REF:-$(docker container inspect -f '{{.Config.Image}}' "${upstream%:*}" 2>/dev/null)}"
     if [ "$(tail -n 1 -- "$SP_HISTORY_FILE" 2>/dev/null | cut -d' ' -f2-)" != "$image" ]; then
       printf '%s %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$image" >>"$SP_HISTORY_FILE"
     fi

@@ -53,6 +53,8 @@ export interface ProxyFileOptions {
   upstreamPidsLimit?: number;
   /** Where the step records the image it moved traffic to (a site's deployments, for `sp prune-images`). */
   historyFile?: string;
+  /** The image reference the site is deployed by (its `image`), recorded with the image: the repository `sp prune-images` may remove names from. */
+  imageRef?: string;
 }
 
 function proxyValues(opts: Omit<ProxyFileOptions, "awaitCertificates">) {
@@ -79,6 +81,7 @@ export function renderProxyFileScript(opts: ProxyFileOptions): string {
       SP_READY_SECONDS: opts.readySeconds ?? READY_SECONDS,
       SP_PIDS_LIMIT: opts.upstreamPidsLimit ?? "",
       SP_HISTORY_FILE: opts.historyFile ?? "",
+      SP_IMAGE_REF: opts.imageRef ?? "",
       SP_DRAIN_SECONDS: DRAIN_SECONDS,
       SP_PROBE_NAMES: waits ? probe.hostNames : [],
       SP_PROBE_ADDRESS: waits ? (probe.address.includes(":") ? `[${probe.address}]` : probe.address) : "",
@@ -97,7 +100,7 @@ export function renderProxyFileScript(opts: ProxyFileOptions): string {
  * Removes a site's routes file and reloads the proxy; used when a site is
  * destroyed (see host-scripts/proxy-file-removal.sh).
  */
-export function renderProxyFileRemovalScript(opts: Omit<ProxyFileOptions, "awaitCertificates" | "readySeconds" | "upstreamPidsLimit" | "historyFile">): string {
+export function renderProxyFileRemovalScript(opts: Omit<ProxyFileOptions, "awaitCertificates" | "readySeconds" | "upstreamPidsLimit" | "historyFile" | "imageRef">): string {
   return renderHostScript({
     purpose: `remove ${opts.path} and reload the reverse proxy`,
     tag: `proxy-file-removal ${opts.path.replace(/^.*\//, "")}`,

@@ -161,7 +161,8 @@ except MemoryError:
     let tries = 0;
     for (const [host, port] of [[betaIp, 8080], [beta.MEMCACHE_HOST, 11211], [containerOf("beta"), 8080]] as const) {
       tries++;
-      assert.match(connectFrom("alpha", host, port), /^closed /, `alpha -> ${host}:${port}`);
+      const seen = connectFrom("alpha", host, port);
+      assert.match(seen, /^closed /, `alpha -> ${host}:${port}: ${seen}`);
     }
     // Its own memcached answers, and only it: a key alpha writes is not in beta's.
     const alpha = envOf("alpha");
