@@ -236,7 +236,7 @@ describe("faults survived", function () {
       await eventually(() => httpsGet("beta.test", "/health", roots).then((r) => { if (r.status !== 200) throw new Error(String(r.status)); }), 60, 1000);
     }
     recordFault("pulumi up killed (SIGKILL) mid-create of a site container, of a memcached container", tries,
-      "the killed up leaves the stack locked: `pulumi cancel`, then the next up removes the half-made object of the same name (a beforeCreate hook; only one with simple-paas's label) and converges; preview then empty");
+      "the killed up leaves the stack locked: `pulumi cancel`, `pulumi refresh --clear-pending-creates`, then the next up removes the half-made object of the same name (a beforeCreate hook; only one with simple-paas's label) and converges; preview then empty");
   });
 
   it("a dockerLogs change under load: daemon.json written without restarting dockerd, each site's container replaced beside the old one, no request fails", async () => {
