@@ -153,13 +153,9 @@ export function siteDumpDir(paths: Pick<HostPaths, "sitesRoot">, site: string): 
 /**
  * The files the machine running Pulumi keeps for a remote host, relative to
  * its $HOME (each step expands $HOME where it runs): the SSH key and a
- * known_hosts file that holds only the pinned host key.
- */
-/**
- * The SSH key and pinned known_hosts a remote host's stack keeps on the
- * machine running Pulumi. `owner` names the stack and component that own
- * them, so two stacks (or two components) that reach the same host and port
- * never write over, or delete, each other's files.
+ * known_hosts file that holds only the pinned host key. `owner` names the
+ * stack and component that own them, so two stacks (or two components) that
+ * reach the same host and port never write over, or delete, each other's.
  */
 export function localSshFiles(connection: { host: string; port?: number; owner: string }): { keyFromHome: string; knownHostsFromHome: string } {
   const part = (s: string): string => s.replace(/[^A-Za-z0-9.-]/g, "_");

@@ -103,9 +103,9 @@ export const MYSQL_ADMIN_USER = patternRule(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}$/
 export const HOST_ADDRESS = patternRule(/^[A-Za-z0-9_.:-]+$/, "must be a host name or IP address");
 /** An environment variable name (also a file name under secrets/env). */
 export const ENV_NAME = patternRule(/^[A-Z_][A-Z0-9_]*$/, "must match [A-Z_][A-Z0-9_]* (upper-case letters, digits, '_', not starting with a digit)");
-/** docker's json-file log size. */
 /** Docker's ids are 64 hex digits; Pulumi's mocks (our users' unit tests) make up others: any plain token passes. */
 export const DOCKER_ID = patternRule(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, "must be a docker object id (letters, digits, '_', '.', ':', '-')");
+/** docker's json-file log size. */
 export const DOCKER_LOG_SIZE = patternRule(/^[1-9][0-9]*[kmg]$/, "must be a docker size like 10m (k, m or g)");
 /** An SSH host's public key as in authorized_keys or `ssh-keyscan`: type and base64 key, a comment allowed. */
 export const SSH_HOST_KEY = patternRule(
