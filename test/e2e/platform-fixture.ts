@@ -29,6 +29,8 @@ export interface Platform {
   env: TestEnv;
   stack: HostProgramStack;
   host: Record<string, unknown>;
+  /** The sites the platform was made with (SITES unless given): what its clean slate clears. */
+  siteNames: readonly string[];
   /** `simple-paas:sites` as written; tests change it and run `up` again. */
   sites: Record<string, unknown>[];
   setSites(sites: Record<string, unknown>[]): Promise<void>;
@@ -67,8 +69,9 @@ export function siteConfig(site: string, tag = "v1", extra: Record<string, unkno
  * Removes what earlier e2e runs left of the test sites on this machine
  * (repositories, data, status), so each test file starts from a clean host.
  */
-export function cleanSlate(): void {
-  const sites = SITES.join(",");
+export function cleanSlate(siteNames: readonly string[] = SITES): void {
+  // A one-name brace list would not expand: {alpha} stays as written.
+  const sites = siteNames.length === 1 ? `${siteNames[0]},${siteNames[0]}` : siteNames.join(",");
   sh(`docker rm -f $(docker ps -aq --filter label=simple-paas.site) simple-paas-proxy >/dev/null 2>&1 || true`);
   // The proxy keeps its ACME account in this volume (kept on destroy, as for Let's Encrypt); pebble forgets accounts when it restarts.
   sh(`docker volume rm simple-paas-proxy-data >/dev/null 2>&1 || true`);
@@ -78,10 +81,10 @@ export function cleanSlate(): void {
   sh(`rm -rf /etc/simple-paas/sites/{${sites}} /etc/simple-paas/proxy/sites/{${sites}}.caddy /etc/cron.d/simple-paas-{${sites}}*`);
   // Memcached containers and the sites' own networks (the proxy may still be on them).
   sh(`docker rm -f $(docker ps -aq --filter label=simple-paas.memcached) >/dev/null 2>&1 || true`);
-  for (const site of SITES) sh(`docker network rm simple-paas-${site} >/dev/null 2>&1 || true`);
+  for (const site of siteNames) sh(`docker network rm simple-paas-${site} >/dev/null 2>&1 || true`);
   // The host's network, left by a suite whose destroy did not run (a killed run): its create would fail on the name.
   sh(`docker network rm simple-paas >/dev/null 2>&1 || true`);
-  dropSiteDatabases(SITES);
+  dropSiteDatabases(siteNames);
 }
 
 /** Drops the sites' databases and every account of their users (the site's network, the socket). */
@@ -104,19 +107,23 @@ export async function disposePlatform(platform: Platform | undefined): Promise<v
     await platform?.destroy();
     await platform?.stack.dispose();
   } finally {
-    cleanSlate();
+    cleanSlate(platform?.siteNames);
   }
 }
 
 /** The e2e host: this machine (or the test sshd's), three sites, pebble as the ACME server (no `up` yet). */
-export async function createPlatform(name: string, opts: { connection?: boolean; backup?: Record<string, unknown> } = {}): Promise<Platform> {
+export async function createPlatform(
+  name: string,
+  opts: { connection?: boolean; backup?: Record<string, unknown>; sites?: readonly string[]; memcached?: boolean } = {},
+): Promise<Platform> {
   const env = ensureServices();
-  cleanSlate();
+  const siteNames = opts.sites ?? SITES;
+  cleanSlate(siteNames);
   const gateway = "172.30.0.1";
   const host: Record<string, unknown> = {
     stagingDomain: STAGING,
     // Each site's own memcached, from the registry without a login (as memcached:1.6 from Docker Hub).
-    memcached: { enabled: true, image: `${env.publicRegistry}/memcached:1.6` },
+    memcached: { enabled: opts.memcached ?? true, image: `${env.publicRegistry}/memcached:1.6` },
     proxy: {
       // From a registry without a login, as the default caddy image comes from Docker Hub.
       image: `${env.publicRegistry}/caddy:2.6`,
@@ -134,16 +141,16 @@ export async function createPlatform(name: string, opts: { connection?: boolean;
   const backup = { schedule: "@hourly", pruneSchedule: "30 3 * * *", ...(opts.backup ?? {}) };
   const registryPassword = fs.readFileSync(env.registryPasswordFile, "utf8").trim();
   const secrets: Record<string, unknown> = {};
-  for (const s of SITES) secrets[s] = { registryPassword, env: { API_TOKEN: `token-of-${s}` } };
+  for (const s of siteNames) secrets[s] = { registryPassword, env: { API_TOKEN: `token-of-${s}` } };
   const programSecrets = {
     sshPrivateKey: opts.connection ? fs.readFileSync(env.sshKeyFile, "utf8") : undefined,
     backupKey: "e2e-backup-key-kept-off-the-host",
     secrets,
   };
-  const sites = SITES.map((s) => siteConfig(s));
+  const sites = siteNames.map((s) => siteConfig(s));
   const stack = await HostProgramStack.create(name, { host, backup, sites }, programSecrets);
   const platform: Platform = {
-    env, stack, host, sites,
+    env, stack, host, sites, siteNames,
     async setSites(next) {
       platform.sites = next;
       await stack.setConfig({ host: platform.host, backup, sites: next }, programSecrets);

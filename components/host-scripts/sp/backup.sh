@@ -158,7 +158,7 @@ dump_database() {
 restic_backup() {
   local kind="$1" rc=0
   shift
-  check_repo
+  probe_repo
   if [[ "$REPO_STATE" == missing ]]; then
     warn "creating the restic repository $SP_RESTIC_REPOSITORY"
     restic_site init >&2 || die "restic init of $SP_RESTIC_REPOSITORY failed"
@@ -168,8 +168,10 @@ restic_backup() {
   # the site planted (a FIFO blocks the backup; a device root should not open).
   (cd -- "$SP_SITE_HOME" && restic_site backup --json --quiet --exclude-if-present CACHEDIR.TAG --exclude "$SP_DATA_DIR/tmp" \
     --exclude '*.sp-tmp.*' --tag "site=$SP_SITE" --tag "kind=$kind" --tag layout=2 "$@" \
-    "$(basename -- "$SP_DATA_DIR")" "$(basename -- "$SP_DUMP_DIR")") >"$WORK/backup.json" || rc=$?
-  cat -- "$WORK/backup.json" >&2
+    "$(basename -- "$SP_DATA_DIR")" "$(basename -- "$SP_DUMP_DIR")") >"$WORK/backup.json" 2>"$WORK/backup.err" || rc=$?
+  cat -- "$WORK/backup.json" "$WORK/backup.err" >&2
+  # probe_repo did not open the repository: a wrong password shows here first.
+  if (( rc == 12 )) || grep -qi "wrong password" "$WORK/backup.err"; then die_wrong_password; fi
   SNAPSHOT="$(sed -n 's/.*"snapshot_id":"\([0-9a-f]*\)".*/\1/p' "$WORK/backup.json" | tail -n 1)"
   (( rc != 3 )) || die "restic could not read some files: snapshot ${SNAPSHOT:-?} is incomplete"
   (( rc == 0 )) || die "restic backup failed (exit $rc)"

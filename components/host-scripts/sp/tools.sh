@@ -42,10 +42,28 @@ check_repo() {
     return 0
   fi
   printf '%s\n' "$out" >&2
-  if (( rc == 12 )) || [[ "$lower" == *"wrong password"* ]]; then
-    die "the restic repository $SP_RESTIC_REPOSITORY exists but $SITE_DIR/backup/restic_pass does not open it: it was made with another password. Set the key it was made with (simple-paas:backupKey, or the site's backup.password) and run pulumi up again; or move the repository away to start a new one (its snapshots stay unreadable without that key)"
-  fi
+  if (( rc == 12 )) || [[ "$lower" == *"wrong password"* ]]; then die_wrong_password; fi
   die "cannot open the restic repository $SP_RESTIC_REPOSITORY (restic exit $rc): $(tail -n 1 <<<"$out")"
+}
+
+die_wrong_password() {
+  die "the restic repository $SP_RESTIC_REPOSITORY exists but $SITE_DIR/backup/restic_pass does not open it: it was made with another password. Set the key it was made with (simple-paas:backupKey, or the site's backup.password) and run pulumi up again; or move the repository away to start a new one (its snapshots stay unreadable without that key)"
+}
+
+# Like check_repo, but a local repository is known by its config file alone:
+# opening one derives its key (scrypt, ~0.7 s), which the backup that follows
+# does anyway and reports a wrong password itself. Sets REPO_STATE to ok
+# (unopened) or missing; anything else at the path, and other backends, go
+# through check_repo.
+probe_repo() {
+  local dir=""
+  case "$SP_RESTIC_REPOSITORY" in
+    local:/*) dir="${SP_RESTIC_REPOSITORY#local:}" ;;
+    /*) dir="$SP_RESTIC_REPOSITORY" ;;
+  esac
+  if [[ -n "$dir" && -f "$dir/config" && ! -L "$dir/config" ]]; then REPO_STATE=ok; return 0; fi
+  if [[ -n "$dir" && ! -e "$dir" && ! -L "$dir" ]]; then REPO_STATE=missing; return 0; fi
+  check_repo
 }
 
 # The MariaDB client as the admin account (mysql-admin.cnf, never argv).
