@@ -58,7 +58,7 @@ const SITE = "benchsite"; // also the Linux user and group, as on a host
 const DB = "bench_site";
 const ADMIN = `bench_admin_${crypto.randomBytes(3).toString("hex")}`;
 const DUMP_FLAGS = "--single-transaction --routines --triggers --events --hex-blob --skip-dump-date --default-character-set=utf8mb4";
-const RESULTS = path.join(__dirname, "results.md");
+const RESULTS = path.join(__dirname, "backup-single-site.md");
 
 // ---------------------------------------------------------------- helpers
 

@@ -17,7 +17,7 @@
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { createPlatform, disposePlatform, Platform } from "../test/e2e/platform-fixture";
-import { BENCH_DIR, Figure, describeMachine, figure, intEnv, log, peakTreeMemory, saveSection } from "./lib";
+import { BENCH_DIR, Figure, describeMachine, figure, intEnv, log, median, peakTreeMemory, saveSection } from "./lib";
 
 const REPEAT = intEnv("BENCH_REPEAT", 5, 1);
 const SIZES = (process.env.BENCH_SCALE_SITES ?? "1,10,50,100").split(",").map((s) => {
@@ -78,6 +78,7 @@ async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error("npm run bench -- scale runs as root (it sets up this machine as a host)");
   const machine = describeMachine();
   const figures: Figure[] = [];
+  const evalMedians = new Map<number, number>();
   for (const n of SIZES) {
     log(`evaluation, ${n} sites`);
     const ours: { ms: number; maxRssMiB: number }[] = [];
@@ -87,13 +88,20 @@ async function main(): Promise<void> {
       for (const f of i % 2 === 0 ? pair : pair.reverse()) f();
     }
     const perSite = ours.map((x) => x.ms / n);
+    evalMedians.set(n, median(ours.map((x) => x.ms)));
     figures.push({
       ...figure(`${n} sites: program evaluation under mocks (ts-node, as \`pulumi up\` runs index.ts)`, "ms", ours.map((x) => x.ms)),
       floor: figure("the SDK alone registering as many resources", "ms", floor.map((x) => x.ms)),
       ratio: Number((ours.map((x) => x.ms).sort((a, b) => a - b)[Math.floor(REPEAT / 2)] / floor.map((x) => x.ms).sort((a, b) => a - b)[Math.floor(REPEAT / 2)]).toFixed(2)),
     });
-    figures.push(figure(`${n} sites: program evaluation per site`, "ms", perSite, { target: "≤ 10 ms a site" }));
+    figures.push(figure(`${n} sites: program evaluation divided by the sites`, "ms", perSite));
     figures.push(figure(`${n} sites: program evaluation, peak memory`, "MiB", ours.map((x) => x.maxRssMiB)));
+  }
+  // What one more site costs: the slope between the smallest size and each larger one (linear if these agree).
+  const smallest = Math.min(...SIZES);
+  for (const n of SIZES.filter((x) => x > smallest)) {
+    const slope = (evalMedians.get(n)! - evalMedians.get(smallest)!) / (n - smallest);
+    figures.push(figure(`program evaluation: each site beyond ${smallest} (${smallest} → ${n} sites, from the medians)`, "ms", [slope], { target: "≤ 10 ms a site" }));
   }
   for (const n of SIZES) {
     log(`engine, ${n} sites`);
