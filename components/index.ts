@@ -9,3 +9,9 @@ export { HostConnection, HostStepArgs } from "./host-step";
 export { Transform } from "./transform";
 export { ExternalDatabase, SITE_CAPABILITIES, SiteCapability, DEFAULT_SITE_LIMITS } from "./model/args";
 export { SimplePaasInputError, RESERVED_SITE_NAMES } from "./model/rules";
+export { HostWithSites, HostWithSitesArgs, HostWithSitesNodes } from "./host-with-sites";
+export {
+  HostNetwork, HostDatabase, ExternalDatabaseTls, ProxyOptions, ProxyTls, HostMemcached, DockerLogs, ImagePrune,
+  BackupRetention, BackupTarCopy, RestoreDrill, SiteBackupSettings, RegistryCredentials, HealthCheck, SiteResources, SiteCronJob, SiteMemcached,
+} from "./model/args";
+export { HealthCheckArg, SiteBackupArg, SiteBackupOptionsInput } from "./model/deprecated";

@@ -4,6 +4,7 @@ import * as random from "@pulumi/random";
 import type { HostBootstrap } from "./host-bootstrap";
 import { HostCommand, runOnHost } from "./host-step";
 import type { SiteOptions } from "./model/args";
+import { HealthCheckArg, SiteBackupArg, currentHealthCheck, currentSiteBackup } from "./model/deprecated";
 import { forContainerName, forDockerObject, forImage } from "./model/generation";
 import { SITE_LABEL, proxyLockFile, siteImageHistoryFile, siteContainerName, siteContainerResourceName, siteCronFile, siteCronLog, siteRouteFile } from "./model/naming";
 import { parseOrThrow } from "./model/rules";
@@ -34,9 +35,21 @@ export interface SimpleSiteTransform {
   memcached?: Transform<docker.ContainerArgs>;
 }
 
-export interface SimpleSiteArgs extends SiteOptions {
+export interface SimpleSiteArgs extends Omit<SiteOptions, "healthCheck" | "backup"> {
   /** The host the site runs on. */
   host: HostBootstrap;
+  /**
+   * Health check over HTTP (`path`) or a command; `{ enabled: false }`
+   * disables it. `false` is the deprecated form of `{ enabled: false }`.
+   * @default { path: "/" }
+   */
+  healthCheck?: HealthCheckArg;
+  /**
+   * Backups (a SiteBackup child). `{ enabled: false }` disables them; `false`
+   * is its deprecated form (and `tar: false` of leaving `tar` out).
+   * @default {} (hourly, local repository)
+   */
+  backup?: SiteBackupArg;
   /** Adjust the resources SimpleSite makes (see transform.ts). */
   transform?: SimpleSiteTransform;
 }
@@ -84,6 +97,8 @@ export class SimpleSite extends pulumi.ComponentResource {
     this.databaseName = plan.dbName;
     this.dataDir = plan.paths.dataDir;
     const setupInput = siteSetupInput(settings, plan);
+    const healthCheck = currentHealthCheck(args.healthCheck, `sites.${site}.healthCheck`);
+    const backupOptions = currentSiteBackup(args.backup, `sites.${site}.backup`);
 
     const dbPassword = pulumi.secret(new random.RandomPassword(`${name}-db-password`, { length: 32, special: false }, { parent }).result);
     const hashSalt = pulumi.secret(new random.RandomPassword(`${name}-hash-salt`, { length: 64, special: false }, { parent }).result);
@@ -92,8 +107,8 @@ export class SimpleSite extends pulumi.ComponentResource {
     const setup = setUpSiteOnHost();
     const ids = setup.stdout.apply(parseSiteSetupIds);
     this.database = createDatabase();
-    if (args.backup !== false) {
-      this.backup = new SiteBackup(`${name}-backup`, { ...(args.backup ?? {}), host, site, siteResources: [setup, this.database], transform: { step: target.transform } }, { parent });
+    if (backupOptions !== undefined) {
+      this.backup = new SiteBackup(`${name}-backup`, { ...backupOptions, host, site, siteResources: [setup, this.database], transform: { step: target.transform } }, { parent });
     }
     const jobs = installJobs();
     const memcached = plan.memcached ? createMemcached() : undefined;
@@ -219,7 +234,7 @@ export class SimpleSite extends pulumi.ComponentResource {
     }
 
     function createContainer(): docker.Container {
-      const health = args.healthCheck === false ? undefined : renderHealthCheck({ port: plan.port, ...(args.healthCheck ?? {}) });
+      const health = healthCheck === undefined ? undefined : renderHealthCheck({ port: plan.port, ...healthCheck });
       const user = ids.apply((i) => `${plan.runAs}:${i.gid}`);
       const volumes = [
         { hostPath: plan.paths.dataDir, containerPath: CONTAINER_PATHS.shared },

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { HostBootstrap } from "./host-bootstrap";
 import { HostCommand, HostStepArgs, runOnHost } from "./host-step";
-import type { SiteBackupOptions } from "./model/args";
+import { SiteBackupOptionsInput, currentBackupOptions } from "./model/deprecated";
 import { hostGenerationFile } from "./model/host-setup-input";
 import { defaultRepository, finalBackupDoneFile, siteBackupConfigDir, siteBackupCronFile, siteConfigDir, siteCronLog } from "./model/naming";
 import { parseOrThrow, siteName } from "./model/rules";
@@ -16,7 +16,8 @@ import type { Transform } from "./transform";
 
 export type { SiteBackupOptions } from "./model/args";
 
-export interface SiteBackupArgs extends SiteBackupOptions {
+/** SiteBackupOptions plus what only a SiteBackup has; `tar: false` is the deprecated form of leaving `tar` out. */
+export interface SiteBackupArgs extends SiteBackupOptionsInput {
   host: HostBootstrap;
   /** The site's name (a SimpleSite's `name`). */
   site: string;
@@ -60,9 +61,10 @@ export class SiteBackup extends pulumi.ComponentResource {
 
   constructor(name: string, args: SiteBackupArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("simple-paas:index:SiteBackup", name, {}, opts);
-    const { host, site, siteResources = [], transform: transforms, ...options } = args;
+    const { host, site, siteResources = [], transform: transforms, ...given } = args;
     parseOrThrow(siteName, site, "site");
-    parseOrThrow(siteBackupOptionsSchema, options, `sites.${site}.backup`);
+    parseOrThrow(siteBackupOptionsSchema, given, `sites.${site}.backup`);
+    const options = currentBackupOptions(given, `sites.${site}.backup`);
     const parent = this;
     const target = { ...host.target, transform: transforms?.step ?? host.target.transform };
     const paths = host.settings.paths;
@@ -72,7 +74,7 @@ export class SiteBackup extends pulumi.ComponentResource {
     const settings: BackupSettings = {
       repository: args.repository ?? defaultRepository(paths, site),
       keep: { ...DEFAULT_KEEP, ...args.keep },
-      tar: args.tar ? { dir: args.tar.dir, keep: args.tar.keep ?? 7 } : undefined,
+      tar: options.tar ? { dir: options.tar.dir, keep: options.tar.keep ?? 7 } : undefined,
       maxAgeSeconds: longestCronGapSeconds(schedule) + OVERDUE_GRACE_SECONDS,
       drill: drill.enabled ? { maxAgeSeconds: longestCronGapSeconds(drill.schedule) + OVERDUE_GRACE_SECONDS, readDataPercent: drill.readDataPercent } : undefined,
     };

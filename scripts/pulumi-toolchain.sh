@@ -17,6 +17,13 @@
 #   ${SIMPLE_PAAS_TOOLCHAIN_DIR:-$HOME/.cache/simple-paas/toolchain}/<key>/
 # with bin/ (pulumi, pulumi-language-nodejs), plugins/ (pulumi-resource-NAME),
 # pulumi-home/ (PULUMI_HOME) and work/ (unpacked sources, build logs).
+# The YAML and Python language hosts (for the component package, see README
+# "From Pulumi YAML (or any language)") are built into the same dir but are not
+# part of its key: each has its own marker (bin/.pulumi-language-NAME.source,
+# the archive's checksum), so an existing cache just gains them. Like the
+# Node.js host they sit beside the CLI in bin/, where the engine looks for the
+# language hosts it bundles (no "using pulumi-language-yaml from $PATH"
+# warning; `pulumi plugin install language yaml` refuses bundled hosts).
 # SIMPLE_PAAS_TOOLCHAIN_CLEAN_GO_CACHE=1 runs `go clean -cache` after a build.
 # How and why: docs/ENGINE.md.
 set -euo pipefail
@@ -55,6 +62,13 @@ BRIDGE_REPLACES=(
   "github.com/pulumi/pulumi-dotnet/pulumi-language-dotnet/v3 pulumi-language-dotnet-6a2eb2585b50 pulumi-language-dotnet"
 )
 
+# Language hosts besides Node.js: NAME ARCHIVE VERSION. Not in the cache key
+# (adding them must not rebuild the CLI); their markers hold the archive checksum.
+EXTRA_LANGHOSTS=(
+  "yaml pulumi-yaml-294c561f47f4 1.37.1-0.20260717123218-294c561f47f4"
+  "python pulumi-language-python-v@PULUMI_VERSION@ @PULUMI_VERSION@"
+)
+
 PULUMI_MOD="github.com/pulumi/pulumi"
 CLI_VERSION_PKG="$PULUMI_MOD/sdk/v3/go/common/version"
 CLIPBOARD_REPLACE="github.com/atotto/clipboard=github.com/tgummerer/clipboard@v0.0.0-20241001131231-d02d263e614e"
@@ -88,6 +102,7 @@ npm_version() {
 }
 
 PULUMI_VERSION="$(npm_version pulumi)"
+EXTRA_LANGHOSTS=("${EXTRA_LANGHOSTS[@]//@PULUMI_VERSION@/$PULUMI_VERSION}")
 declare -A VERSION=()
 for p in "${PROVIDERS[@]}"; do VERSION[$p]="$(npm_version "$p")"; done
 
@@ -132,6 +147,12 @@ SUMS="$(for a in "${ARCHIVES[@]}"; do
   awk -v f="$a.tar.gz" '{ n = $2; sub(/^\*/, "", n) } n == f { print $1 "  " n; exit }' "$SRC/SHA256SUMS"
 done)"
 
+# The extra language hosts' archives: missing ones are reported by --check and
+# the build, never part of the key.
+extra_sum() { # ARCHIVE -> its SHA256SUMS line, or nothing
+  awk -v f="$1.tar.gz" '{ n = $2; sub(/^\*/, "", n) } n == f { print $1 "  " n; exit }' "$SRC/SHA256SUMS"
+}
+
 # Cache key: the versions, plus a short hash of the recipe revision and the
 # checksums of the archives used.
 KEY="pulumi-$PULUMI_VERSION"
@@ -156,11 +177,23 @@ plugin_installed() { # NAME VERSION
     cmp -s "$dir/pulumi-resource-$1" "$PLUGINS/pulumi-resource-$1"
 }
 
+# An extra language host is built from ARCHIVE when its marker holds that
+# archive's checksum line (a new archive rebuilds it, nothing else).
+extra_langhost_built() { # NAME ARCHIVE
+  [[ -x "$BIN/pulumi-language-$1" && -f "$BIN/.pulumi-language-$1.source" ]] &&
+    [[ "$(cat "$BIN/.pulumi-language-$1.source")" == "$(extra_sum "$2")" ]]
+}
+
 # Lists what is missing, one item per line; empty when complete.
 missing() {
   [[ -x "$BIN/pulumi" ]] || echo "bin/pulumi"
   [[ -x "$BIN/pulumi-language-nodejs" ]] || echo "bin/pulumi-language-nodejs"
-  local p
+  local p r name a ver
+  # shellcheck disable=SC2034 # ver is only in the message
+  for r in "${EXTRA_LANGHOSTS[@]}"; do
+    read -r name a ver <<<"$r"
+    extra_langhost_built "$name" "$a" || echo "bin/pulumi-language-$name ($a, $ver)"
+  done
   for p in "${PROVIDERS[@]}"; do
     if [[ ! -x "$PLUGINS/pulumi-resource-$p" ]]; then
       echo "plugins/pulumi-resource-$p"
@@ -393,6 +426,44 @@ install_plugin() { # NAME
   plugin_installed "$name" "$ver"
 }
 
+# --- other language hosts (archives; not part of the cache key) --------------
+# shellcheck disable=SC2317 # run via run_logged
+build_extra_langhost() { # NAME ARCHIVE VERSION
+  local name="$1" a="$2" ver="$3" w d sum start=$SECONDS
+  sum="$(extra_sum "$a")"
+  if [[ -z "$sum" || ! -f "$SRC/$a.tar.gz" ]]; then
+    log "pulumi-language-$name: $a.tar.gz or its SHA256SUMS line is missing in $SRC"; return 1
+  fi
+  if extra_langhost_built "$name" "$a"; then log "pulumi-language-$name $ver: present"; return 0; fi
+  if ! (cd "$SRC" && printf '%s\n' "$sum" | sha256sum -c --quiet - >/dev/null 2>&1); then
+    log "pulumi-language-$name: $a.tar.gz does not match SHA256SUMS; refusing to build"; return 1
+  fi
+  log "building pulumi-language-$name $ver from $a.tar.gz..."
+  w="$(new_workdir "pulumi-language-$name")" || return 1
+  run_logged "pulumi-language-$name: unpack" "$w/build.log" "$w" unpack "$a" "$w/src" || return 1
+  local pkg ldflags
+  case "$name" in
+    yaml) # the module proxy serves everything it needs
+      d="$w/src/$a"; pkg="./cmd/pulumi-language-yaml"
+      ldflags="-s -w -X github.com/pulumi/pulumi-yaml/pkg/version.Version=v$ver" ;;
+    python) # as the Node.js host: the proxy refuses this module, so pin pkg/sdk instead of the replaces
+      d="$w/src/$a/sdk/python/cmd/pulumi-language-python"; pkg="."
+      ldflags="-s -w -X $CLI_VERSION_PKG.Version=v$ver"
+      run_logged "pulumi-language-python: go.mod" "$w/build.log" "$d" langhost_module "v$ver" || return 1 ;;
+    *) log "no recipe for pulumi-language-$name"; return 1 ;;
+  esac
+  run_logged "pulumi-language-$name: go build" "$w/build.log" "$d" go build \
+    -ldflags "$ldflags" -o "$w/pulumi-language-$name" "$pkg" || return 1
+  install_binary "$w/pulumi-language-$name" "$BIN/pulumi-language-$name" || return 1
+  if [[ "$name" == python ]]; then
+    # The Python host runs this shim from beside itself.
+    install_binary "$w/src/$a/sdk/python/cmd/pulumi-language-python-exec" "$BIN/pulumi-language-python-exec" || return 1
+  fi
+  printf '%s\n' "$sum" >"$BIN/.pulumi-language-$name.source"
+  BUILT=1
+  log "built pulumi-language-$name $ver in $((SECONDS - start))s ($(fmt_size "$BIN/pulumi-language-$name"))"
+}
+
 log "toolchain dir: $OUT"
 build_cli || FAILED+=("pulumi CLI v$PULUMI_VERSION")
 build_langhost || FAILED+=("pulumi-language-nodejs v$PULUMI_VERSION")
@@ -403,6 +474,11 @@ for p in "${PROVIDERS[@]}"; do
   else
     FAILED+=("plugin install $p ${VERSION[$p]} (no CLI)")
   fi
+done
+
+for r in "${EXTRA_LANGHOSTS[@]}"; do
+  read -r name a ver <<<"$r"
+  build_extra_langhost "$name" "$a" "$ver" || FAILED+=("pulumi-language-$name $ver")
 done
 
 if (( ${#FAILED[@]} > 0 )); then

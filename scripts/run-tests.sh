@@ -29,7 +29,7 @@ for f in test/integration/*.test.ts; do
   [[ "$f" == test/integration/package.test.ts ]] || this_machine_suites+=("$f")
 done
 this_machine_suites+=(
-  test/e2e/platform.test.ts test/e2e/recovery.test.ts test/e2e/remote.test.ts test/e2e/local-stack.test.ts
+  test/e2e/platform.test.ts test/e2e/recovery.test.ts test/e2e/remote.test.ts test/e2e/local-stack.test.ts test/e2e/yaml.test.ts
   test/security/*.test.ts
   test/faults/*.test.ts
 )

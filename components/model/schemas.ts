@@ -15,6 +15,7 @@ import { cidrRange, DOCKER_ADDRESS_POOLS } from "./host-setup-input";
 import { parseRepository } from "./repository";
 import { CONTAINER_PATHS } from "./site-spec";
 import { SITE_CAPABILITIES } from "./args";
+import { backupDisabled } from "./deprecated";
 
 const secretInput = z.custom<pulumi.Input<string>>(
   (v) => typeof v === "string" || pulumi.Output.isInstance(v) || v instanceof Promise,
@@ -184,6 +185,7 @@ export const simpleSiteFieldsSchema = z.strictObject({
     .union([
       z.literal(false),
       z.strictObject({
+        enabled: z.boolean().optional(),
         path: z.string().regex(/^\/[A-Za-z0-9._~!$&()*+,;=:@%/?-]*$/, { message: "must be an absolute URL path" }).optional(),
         command: z.array(z.string()).min(1).optional(),
         intervalSeconds: z.number().int().min(1).optional(),
@@ -210,18 +212,18 @@ export const simpleSiteFieldsSchema = z.strictObject({
     .optional(),
   protect: z.boolean().optional(),
   deleteDataOnDestroy: z.boolean().optional(),
-  backup: z.union([z.literal(false), siteBackupOptionsSchema]).optional(),
+  backup: z.union([z.literal(false), siteBackupOptionsSchema.extend({ enabled: z.boolean().optional() })]).optional(),
 });
 
 /** Deleting a site's data on destroy is only safe once a final backup has it. */
 export function checkDeleteDataNeedsFinalBackup(
-  site: { deleteDataOnDestroy?: boolean; backup?: false | { finalBackupOnDestroy?: boolean } },
+  site: { deleteDataOnDestroy?: boolean; backup?: false | { enabled?: boolean; finalBackupOnDestroy?: boolean } },
   ctx: z.RefinementCtx,
 ): void {
-  if (site.deleteDataOnDestroy === true && (site.backup === false || site.backup?.finalBackupOnDestroy === false)) {
+  if (site.deleteDataOnDestroy === true && (backupDisabled(site.backup) || (site.backup !== false && site.backup?.finalBackupOnDestroy === false))) {
     ctx.addIssue({
       code: "custom", path: ["deleteDataOnDestroy"], input: site.deleteDataOnDestroy,
-      message: "must not be true without the final backup (backup false or backup.finalBackupOnDestroy false): the data would be gone with no copy",
+      message: "must not be true without the final backup (backup.enabled false or backup.finalBackupOnDestroy false): the data would be gone with no copy",
     });
   }
 }

@@ -47,7 +47,7 @@ export interface SitePlan {
   memcached?: { memoryMb: number; address: string; port: number };
 }
 
-export function planSite(settings: HostSettings, args: SiteOptions, network: SiteNetwork): SitePlan {
+export function planSite(settings: HostSettings, args: Omit<SiteOptions, "healthCheck" | "backup">, network: SiteNetwork): SitePlan {
   const site = args.name;
   const dbName = siteDbName(site);
   const hostNames = siteHostNames(site, args.domains ?? [], settings.stagingDomain, args.staging ?? true);

@@ -27,7 +27,7 @@ const siteConfigSchema = simpleSiteFieldsSchema
     registry: simpleSiteFieldsSchema.shape.registry.unwrap().omit({ password: true }).optional(),
     /** Names of secret env values; the values are in `simple-paas:secrets` → `<site>.env.<NAME>`. */
     secretEnv: z.array(envName).optional(),
-    backup: z.union([z.literal(false), backupConfigSchema]).optional(),
+    backup: z.union([z.literal(false), backupConfigSchema.extend({ enabled: z.boolean().optional() })]).optional(),
   })
   .superRefine(checkDeleteDataNeedsFinalBackup);
 
