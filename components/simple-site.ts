@@ -67,6 +67,9 @@ export interface SimpleSiteArgs extends Omit<SiteOptions, "healthCheck" | "backu
  * const blog = new SimpleSite("blog", { host, name: "blog", image: "ghcr.io/acme/blog:1.2.0", domains: ["blog.example.com"] });
  * export const url = blog.urls[0];
  */
+/** How long `up` waits for a new container to get healthy (HealthCheck.waitSeconds). */
+const DEFAULT_HEALTH_WAIT_SECONDS = 180;
+
 export class SimpleSite extends pulumi.ComponentResource {
   /** https:// URLs of every host name the site answers on (with the proxy's HTTPS port unless it is 443). */
   readonly urls: string[];
@@ -234,7 +237,8 @@ export class SimpleSite extends pulumi.ComponentResource {
     }
 
     function createContainer(): docker.Container {
-      const health = healthCheck === undefined ? undefined : renderHealthCheck({ port: plan.port, ...healthCheck });
+      const { waitSeconds = DEFAULT_HEALTH_WAIT_SECONDS, ...check } = healthCheck ?? {};
+      const health = healthCheck === undefined ? undefined : renderHealthCheck({ port: plan.port, ...check });
       const user = ids.apply((i) => `${plan.runAs}:${i.gid}`);
       const volumes = [
         { hostPath: plan.paths.dataDir, containerPath: CONTAINER_PATHS.shared },
@@ -267,7 +271,7 @@ export class SimpleSite extends pulumi.ComponentResource {
         volumes,
         healthcheck: health,
         wait: health !== undefined,
-        waitTimeout: 180,
+        waitTimeout: waitSeconds,
         memory: limits.memory,
         memorySwap: limits.memory,
         cpus: limits.cpus,

@@ -2,12 +2,13 @@
 # `npm test` after the type check: every suite, in two lanes that share
 # nothing but the test services.
 #
-#   this machine  integration, e2e (platform, recovery, remote, local-stack),
-#                 security, faults — one after another: they all use this
-#                 machine's /sites, MariaDB, cron, docker settings and ports.
-#   apart         unit (mocks), the package test (npm pack into a new
-#                 project), e2e/bare-host (a container with its own dockerd,
-#                 sshd and ports) — beside the other lane.
+#   this machine  integration, e2e (platform, recovery, remote, local-stack,
+#                 yaml), security, faults — one after another: they all use
+#                 this machine's /sites, MariaDB, cron, docker settings and ports.
+#   apart         unit (mocks), the package tests (npm pack into a new
+#                 project; the component package's schema from the engine),
+#                 e2e/bare-host (a container with its own dockerd, sshd and
+#                 ports) — beside the other lane.
 #
 # The test services, images and the engine are made ready once first (each
 # step is a no-op when there is nothing to do), so the lanes never race on
@@ -23,10 +24,10 @@ mocha="$repo/node_modules/.bin/mocha"
 results="$repo/test-results"
 mkdir -p "$results"
 
-apart_suites=(test/unit/*.test.ts test/integration/package.test.ts test/e2e/bare-host.test.ts)
+apart_suites=(test/unit/*.test.ts test/integration/package.test.ts test/integration/package-schema.test.ts test/e2e/bare-host.test.ts)
 this_machine_suites=()
 for f in test/integration/*.test.ts; do
-  [[ "$f" == test/integration/package.test.ts ]] || this_machine_suites+=("$f")
+  [[ " ${apart_suites[*]} " == *" $f "* ]] || this_machine_suites+=("$f")
 done
 this_machine_suites+=(
   test/e2e/platform.test.ts test/e2e/recovery.test.ts test/e2e/remote.test.ts test/e2e/local-stack.test.ts test/e2e/yaml.test.ts

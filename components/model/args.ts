@@ -400,6 +400,13 @@ export interface HealthCheck {
   intervalSeconds?: number;
   /** Failed checks before the container is unhealthy. @default 3 */
   retries?: number;
+  /**
+   * How long `pulumi up` waits for a new container to get healthy before it
+   * fails the update (the old container keeps serving). Docker's own wait
+   * does not stop early on an unhealthy container: a site that starts fast
+   * fails a bad image sooner with less. @default 180
+   */
+  waitSeconds?: number;
 }
 
 /** A site's container limits. */

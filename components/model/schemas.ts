@@ -190,6 +190,7 @@ export const simpleSiteFieldsSchema = z.strictObject({
         command: z.array(z.string()).min(1).optional(),
         intervalSeconds: z.number().int().min(1).optional(),
         retries: z.number().int().min(1).optional(),
+        waitSeconds: z.number().int().min(5).max(3600).optional(),
       }),
     ])
     .optional(),

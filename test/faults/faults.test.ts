@@ -55,7 +55,7 @@ describe("faults survived", function () {
   it("an image that never gets healthy, through two ups under load: no failed request, the old container kept and routed", async () => {
     const oldContainer = sh("docker ps --filter label=simple-paas.site=alpha --format '{{.Names}}'").trim();
     const sick = (platform.sites as Record<string, unknown>[]).map((s) =>
-      s.name === "alpha" ? { ...s, image: `${platform.env.registry}/site-app:v2`, healthCheck: { path: "/never-healthy", intervalSeconds: 1, retries: 1 } } : s);
+      s.name === "alpha" ? { ...s, image: `${platform.env.registry}/site-app:v2`, healthCheck: { path: "/never-healthy", intervalSeconds: 1, retries: 1, waitSeconds: 20 } } : s);
     await platform.setSites(sick);
     const failures: string[] = [];
     let tries = 0;

@@ -218,6 +218,8 @@ describe("SimpleSite (mocks)", () => {
     assert.equal(c.cpus, "0.5");
     assert.equal(c.logOpts["max-size"], "10m");
     assert.match(c.healthcheck.tests[1], /127\.0\.0\.1:8080\//);
+    assert.equal(c.wait, true);
+    assert.equal(c.waitTimeout, 180, "up waits 180 s for a new container to get healthy unless healthCheck.waitSeconds says otherwise");
     assert.match(c.name, /^sp-blog-[0-9a-f]{10}$/);
     const env: string[] = c.envs;
     for (const e of ["DATABASE_NAME=blog", "DATABASE_USER=blog", "DATABASE_HOST=172.30.0.1", "DATABASE_PORT=3306",
@@ -228,6 +230,20 @@ describe("SimpleSite (mocks)", () => {
     assert.doesNotMatch(JSON.stringify(c), /mock-secret|token-value/);
     assert.deepEqual(c.volumes.map((v: { containerPath: string }) => v.containerPath), ["/shared", "/etc/secrets"]);
     assert.equal(c.volumes[1].readOnly, true);
+  });
+
+  it("waits healthCheck.waitSeconds for a new container, without changing the container's name or health check", async () => {
+    newSite(newHost(), {});
+    await settle();
+    const before = findRecorded("docker:index/container:Container", containerName("blog")).inputs;
+    resetRecorded();
+    newSite(newHost(), { healthCheck: { waitSeconds: 20 } });
+    await settle();
+    const after = findRecorded("docker:index/container:Container", containerName("blog")).inputs;
+    assert.equal(after.waitTimeout, 20);
+    assert.equal(after.name, before.name, "a new wait replaces nothing");
+    assert.deepEqual(after.healthcheck, before.healthcheck);
+    assert.throws(() => newSite(newHost(), { healthCheck: { waitSeconds: 2 } }), /healthCheck\.waitSeconds/);
   });
 
   it("keeps every secret secret", async () => {
