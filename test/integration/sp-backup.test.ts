@@ -389,6 +389,10 @@ describe("sp backup, prune and restore (real MariaDB and restic)", function () {
     assert.equal(status(A)[0], "failed");
     assert.equal(snapshots(B).length, before + 1);
     assert.equal(status(B)[0], "ok");
+    // A restore finds out at its first restic call too (the repository is known by its config file, not opened first).
+    const restore = run("restore", A, "--yes");
+    assert.equal(restore.status, 1);
+    assert.match(restore.stderr, /exists but .*restic_pass does not open it: it was made with another password/);
   });
 
   it("status, exec and restore with a (stand-in) running container", () => {

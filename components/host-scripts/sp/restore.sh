@@ -50,7 +50,12 @@ make_stage() {
 resolve_snapshot() {
   local json args=(--tag "site=$SP_SITE")
   if [[ "$1" != latest ]]; then args=("$1"); fi
-  json="$(restic_site snapshots --json "${args[@]}")" || die "cannot list the snapshots of $SP_RESTIC_REPOSITORY"
+  json="$(restic_site snapshots --json "${args[@]}" 2>"$WORK/snapshots.err")" || {
+    cat -- "$WORK/snapshots.err" >&2
+    # probe_repo did not open the repository: a wrong password shows here first.
+    if grep -qi "wrong password" "$WORK/snapshots.err"; then die_wrong_password; fi
+    die "cannot list the snapshots of $SP_RESTIC_REPOSITORY"
+  }
   # restic lists snapshots oldest first.
   SNAPSHOT="$(grep -oE '"id":"[0-9a-f]{64}"' <<<"$json" | tail -n 1 | cut -d '"' -f 4)" || SNAPSHOT=""
 }
@@ -215,7 +220,7 @@ cmd_restore() {
   prepare_restore "$site"
   confirm_replace restore
   begin_event restore "$SP_SITE"
-  check_repo
+  probe_repo
   [[ "$REPO_STATE" == ok ]] || die "there is no restic repository at $SP_RESTIC_REPOSITORY"
   resolve_snapshot "$spec"
   [[ -n "$SNAPSHOT" ]] || die "no snapshot '$spec' of '$site' in $SP_RESTIC_REPOSITORY"
@@ -240,7 +245,7 @@ restore_if_fresh() {
     EV_DONE=1
     return 0
   fi
-  check_repo
+  probe_repo
   if [[ "$REPO_STATE" == missing ]]; then
     warn "nothing to restore: there is no restic repository at $SP_RESTIC_REPOSITORY"
     EV_DONE=1
