@@ -82,8 +82,8 @@ export class SiteBackup extends pulumi.ComponentResource {
 
     this.password = createPassword();
     const config = writeConfig();
-    installSchedule();
     if (args.restoreOnCreate ?? true) this.restore = restoreIfFresh();
+    installSchedule();
     if (args.finalBackupOnDestroy ?? true) this.finalBackup = armFinalBackup();
     this.registerOutputs({ repository: this.repository });
 
@@ -116,7 +116,9 @@ export class SiteBackup extends pulumi.ComponentResource {
           jobs: [],
         }),
         deleteScript: renderRemoveFilesScript("remove a site's backup schedule", [path]),
-      }, { parent, dependsOn: [config] });
+      // After the restore: a scheduled backup of a new host's still empty site would become the
+      // latest snapshot, and the restore would then bring back that empty one.
+      }, { parent, dependsOn: [config, ...(parent.restore ? [parent.restore] : [])] });
     }
 
     function restoreIfFresh(): HostCommand {

@@ -155,6 +155,8 @@ describe("SimpleSite (mocks)", () => {
     assert.ok(graphEntry("blog-backup-restore-on-create").dependsOn.includes("blog-setup"));
     assert.ok(graphEntry("blog-backup-restore-on-create").dependsOn.includes("blog-database"));
     assert.ok(graphEntry("blog-backup-final-backup").dependsOn.includes("blog-database"), "final backup runs before the database goes");
+    // A scheduled backup between a new host's empty site and its restore would become the latest snapshot.
+    assert.ok(graphEntry("blog-backup-schedule").dependsOn.includes("blog-backup-restore-on-create"), "the schedule comes after the restore");
     assert.deepEqual(graphEntry("blog-database").dependsOn, ["blog-setup"]);
     assert.equal(graphEntry("blog-route").dependsOn.length, 1);
     assert.match(graphEntry("blog-route").dependsOn[0], containerName("blog"));
