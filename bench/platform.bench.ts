@@ -184,10 +184,12 @@ function timelineByRole(steps: ReturnType<typeof stepsTimeline>): string[] {
     `${role.padEnd(36)} n=${String(r.d.length).padStart(2)} each ${median(r.d).toFixed(1).padStart(5)} s (max ${Math.max(...r.d).toFixed(1)}), from ${r.first.toFixed(1)} to ${r.last.toFixed(1)} s`);
 }
 
-function latencyFigures(samples: { at: number; ms: number; status: number }[], from: number, to: number) {
+function latencyFigures(samples: { at: number; ms: number; status: number; error: string }[], from: number, to: number) {
   const inWindow = samples.filter((s) => s.at >= from && s.at <= to);
   const ok = inWindow.filter((s) => s.status === 200);
-  return { requests: inWindow.length, failed: inWindow.length - ok.length, p50: percentile(ok.map((s) => s.ms), 50), p99: percentile(ok.map((s) => s.ms), 99) };
+  // What each failed request got (status 0: no answer), for results.json.
+  const failures = inWindow.filter((s) => s.status !== 200).map((s) => `at ${s.at} ms after ${s.ms} ms: ${s.status} ${s.error}`.trim());
+  return { requests: inWindow.length, failed: inWindow.length - ok.length, failures, p50: percentile(ok.map((s) => s.ms), 50), p99: percentile(ok.map((s) => s.ms), 99) };
 }
 
 async function main(): Promise<void> {
