@@ -15,7 +15,8 @@ const TITLES: Record<string, string> = {
   bareHost: "Recovery onto a bare new host (bench/bare-host.bench.ts)",
 };
 
-const num = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? "–" : Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(x >= 10 ? 1 : 2));
+const num = (x: number | undefined) =>
+  x === undefined || Number.isNaN(x) ? "–" : Number.isInteger(x) || Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(x >= 10 ? 1 : 2);
 
 function row(f: Figure): string {
   const floor = f.floor ? `${num(f.floor.median)} (${f.floor.name})` : "";
