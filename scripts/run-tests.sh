@@ -81,6 +81,17 @@ this_passing="$(count passing "$this_log")" apart_passing="$(count passing "$apa
 this_failing="$(count failing "$this_log")" apart_failing="$(count failing "$apart_log")"
 passing=$(( ${this_passing:-0} + ${apart_passing:-0} ))
 failing=$(( ${this_failing:-0} + ${apart_failing:-0} ))
+# A long run's output is often seen only by its head and tail (CI keeps
+# both), so each lane's failures are repeated here, stack frames left out.
+failures() {
+  local lane_name="$1" log="$2"
+  grep -qE '^ +[0-9]+ failing' "$log" || return 0
+  echo
+  echo "[run-tests] $lane_name lane's failures (again; whole log: $log):"
+  sed -n '/^ \{1,\}[0-9]\{1,\} failing/,$p' "$log" | grep -vE '^ +at ' | head -n 60
+}
+failures this-machine "$this_log"
+failures apart "$apart_log"
 echo
 echo "[run-tests] both lanes in $(( $(date +%s) - started ))s:"
 echo "  ${passing} passing"
