@@ -4,12 +4,15 @@ import * as random from "@pulumi/random";
 import type { HostBootstrapArgs } from "./model/args";
 import { forDockerObject, forImage } from "./model/generation";
 import { HostSettings, resolveSettings, toSetupInput } from "./model/host-settings";
-import { proxyLockFile } from "./model/naming";
+import { posix } from "node:path";
+import { hostLogrotateConfigFile, hostLogrotateStateFile, proxyLockFile } from "./model/naming";
 import { hostBootstrapSchema } from "./model/schemas";
 import { SimplePaasInputError, parseOrThrow } from "./model/rules";
 import { SiteNetwork, SiteNetworkAllocator } from "./model/site-network";
 import { renderProxyMainConfig } from "./render/caddyfile";
 import { renderHostCronFile } from "./render/cron-file";
+import { DAEMON_LOG_DIR } from "./render/host-script";
+import { logrotateCommand, renderHostLogrotateConfig } from "./render/logrotate";
 import { renderHostPackagesScript, renderInstallFileScript, renderRemoveFilesScript } from "./render/packages-script";
 import { renderProxyFileScript } from "./render/proxy-file-script";
 import { renderHostServicesRemovalScript, renderHostServicesScript } from "./render/services-script";
@@ -151,14 +154,25 @@ export class HostBootstrap extends pulumi.ComponentResource {
       }, { parent, dependsOn: [services] });
     }
 
-    /** The host's own cron jobs: unused site images removed, keeping what a rollback needs. */
+    /** The host's own cron jobs: unused site images removed, keeping what a rollback needs; the host's logs rotated. */
     function installHostSchedule(): HostCommand {
+      const logDir = posix.dirname(settings.paths.logFile);
+      const conf = hostLogrotateConfigFile(settings.paths);
+      const rotation = runOnHost(`${name}-log-rotation`, target, {
+        script: renderInstallFileScript({ path: conf, mode: "0644", owner: "root", group: "root" }),
+        scriptName: "simple-paas-host-log-rotation",
+        stdin: renderHostLogrotateConfig({ logDirs: [logDir, DAEMON_LOG_DIR], ...settings.hostLogs }),
+        deleteScript: renderRemoveFilesScript("remove the host's log rotation", [conf, hostLogrotateStateFile(settings.paths)]),
+      }, { parent, dependsOn: [spCommand] });
       return runOnHost(`${name}-schedule`, target, {
         script: renderInstallFileScript({ path: "/etc/cron.d/simple-paas-host", mode: "0644", owner: "root", group: "root" }),
         scriptName: "simple-paas-host-schedule",
-        stdin: renderHostCronFile({ spPath: settings.paths.spPath, logDir: settings.paths.logFile.replace(/\/[^/]*$/, ""), imagePrune: settings.imagePrune }),
+        stdin: renderHostCronFile({
+          spPath: settings.paths.spPath, logDir, imagePrune: settings.imagePrune,
+          logRotation: logrotateCommand(conf, hostLogrotateStateFile(settings.paths)),
+        }),
         deleteScript: renderRemoveFilesScript("remove the host's cron jobs", ["/etc/cron.d/simple-paas-host"]),
-      }, { parent, dependsOn: [spCommand] });
+      }, { parent, dependsOn: [spCommand, rotation] });
     }
 
     function writeProxyConfig(): HostCommand {

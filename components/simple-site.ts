@@ -104,7 +104,9 @@ export class SimpleSite extends pulumi.ComponentResource {
     const backupOptions = currentSiteBackup(args.backup, `sites.${site}.backup`);
 
     const dbPassword = pulumi.secret(new random.RandomPassword(`${name}-db-password`, { length: 32, special: false }, { parent }).result);
-    const hashSalt = pulumi.secret(new random.RandomPassword(`${name}-hash-salt`, { length: 64, special: false }, { parent }).result);
+    const hashSalt = args.hashSalt?.value !== undefined
+      ? pulumi.secret(checkSecretNotEmpty(args.hashSalt.value, `sites.${site}.hashSalt.value`))
+      : pulumi.secret(new random.RandomPassword(`${name}-hash-salt`, { length: 64, special: false }, { parent }).result);
     this.network = createNetwork();
     const proxyLink = connectProxy();
     const setup = setUpSiteOnHost();
@@ -250,8 +252,13 @@ export class SimpleSite extends pulumi.ComponentResource {
       const logOpts = { "max-size": settings.dockerLogs.maxSize, "max-file": String(settings.dockerLogs.maxFiles) };
       // The site's own names lead to the proxy on its network: requests to itself never leave the host.
       const hosts = plan.hostNames.map((h) => ({ host: h, ip: plan.network.proxyAddress }));
+      // A plain salt goes in as a secret (the container's env is then a secret in state); only its name is in the spec,
+      // so a new salt value alone replaces the container in place rather than putting a hash of it in a resource name.
+      const saltPlain = plan.hashSaltEnv?.plain ? plan.hashSaltEnv.name : undefined;
+      const envs = saltPlain === undefined ? plan.env
+        : pulumi.secret(hashSalt.apply((salt) => [...plan.env, `${saltPlain}=${salt}`].sort()));
       const spec = {
-        image: args.image, env: plan.env, volumes, health, limits, logOpts, port: plan.port, network: plan.network.name,
+        image: args.image, env: plan.env, ...(saltPlain === undefined ? {} : { saltPlain }), volumes, health, limits, logOpts, port: plan.port, network: plan.network.name,
         capAdd: plan.capAdd, hosts, ...forContainerName(settings.generation),
       };
       // Everything that makes docker replace the container goes into its name.
@@ -264,7 +271,7 @@ export class SimpleSite extends pulumi.ComponentResource {
         name: containerName,
         image: image.imageId,
         user,
-        envs: plan.env,
+        envs,
         restart: "unless-stopped",
         networksAdvanced: [{ name: parent.network.name }],
         hosts,

@@ -7,6 +7,7 @@ import { SiteBackupOptionsInput, currentBackupOptions } from "./model/deprecated
 import { hostGenerationFile } from "./model/host-setup-input";
 import { defaultRepository, finalBackupDoneFile, siteBackupConfigDir, siteBackupCronFile, siteConfigDir, siteCronLog } from "./model/naming";
 import { parseOrThrow, siteName } from "./model/rules";
+import { defaultSiteSchedules } from "./model/schedules";
 import { checkCredentials, longestCronGapSeconds, siteBackupOptionsSchema } from "./model/schemas";
 import { BackupSettings, renderBackupConfigScript } from "./render/backup-config";
 import { renderSiteCronFile } from "./render/cron-file";
@@ -31,7 +32,8 @@ export interface SiteBackupArgs extends SiteBackupOptionsInput {
 }
 
 export const DEFAULT_KEEP: BackupSettings["keep"] = { last: 7, hourly: 24, daily: 7, weekly: 5, monthly: 12, yearly: 1 };
-export const DEFAULT_DRILL = { enabled: true, schedule: "@weekly", readDataPercent: 5 } as const;
+/** A drill's defaults; its schedule defaults to one spread by the site's name (defaultSiteSchedules). */
+export const DEFAULT_DRILL = { enabled: true, readDataPercent: 5 } as const;
 
 /** How long after its scheduled time a backup or drill may still be running or late before `sp status` calls it overdue. */
 export const OVERDUE_GRACE_SECONDS = 30 * 60;
@@ -69,12 +71,13 @@ export class SiteBackup extends pulumi.ComponentResource {
     const target = { ...host.target, transform: transforms?.step ?? host.target.transform };
     const paths = host.settings.paths;
     const spPath = paths.spPath;
-    const schedule = args.schedule ?? "@hourly";
-    const drill = { ...DEFAULT_DRILL, ...args.drill };
+    const defaults = defaultSiteSchedules(site);
+    const schedule = args.schedule ?? defaults.backup;
+    const drill = { ...DEFAULT_DRILL, ...args.drill, schedule: args.drill?.schedule ?? defaults.drill };
     const settings: BackupSettings = {
       repository: args.repository ?? defaultRepository(paths, site),
       keep: { ...DEFAULT_KEEP, ...args.keep },
-      tar: options.tar ? { dir: options.tar.dir, keep: options.tar.keep ?? 7 } : undefined,
+      tar: options.tar ? { dir: options.tar.dir, keepDays: options.tar.keepDays ?? 7, keep: options.tar.keep ?? 0 } : undefined,
       maxAgeSeconds: longestCronGapSeconds(schedule) + OVERDUE_GRACE_SECONDS,
       drill: drill.enabled ? { maxAgeSeconds: longestCronGapSeconds(drill.schedule) + OVERDUE_GRACE_SECONDS, readDataPercent: drill.readDataPercent } : undefined,
     };
@@ -111,7 +114,7 @@ export class SiteBackup extends pulumi.ComponentResource {
         stdin: renderSiteCronFile({
           site, spPath, logFile: siteCronLog(paths, site),
           backupSchedule: schedule,
-          pruneSchedule: args.pruneSchedule ?? "30 3 * * *",
+          pruneSchedule: args.pruneSchedule ?? defaults.prune,
           drillSchedule: drill.enabled ? drill.schedule : undefined,
           jobs: [],
         }),

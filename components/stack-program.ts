@@ -50,13 +50,17 @@ export function buildHostProgram(
 }
 
 function buildSite(site: SiteConfig, host: HostBootstrap, backupDefaults: Record<string, unknown>, secrets: HostProgramSecrets): SimpleSite {
-  const { registry, secretEnv, backup, ...rest } = site;
+  const { registry, secretEnv, backup, hashSalt, ...rest } = site;
   const siteSecret = (...path: string[]) => secretValue(secrets.secrets, [site.name, ...path]);
   return new SimpleSite(site.name, {
     ...rest,
     host,
     registry: registry && { ...registry, password: siteSecret("registryPassword") },
     secretEnv: secretEnv && Object.fromEntries(secretEnv.map((n) => [n, siteSecret("env", n)])),
+    hashSalt: hashSalt && {
+      env: hashSalt.env, plain: hashSalt.plain,
+      ...(hashSalt.fromSecrets ? { value: siteSecret("hashSalt") } : {}),
+    },
     backup: backup === false ? false : {
       ...backupDefaults,
       ...backup,

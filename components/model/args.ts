@@ -147,6 +147,16 @@ export interface ImagePrune {
   keep?: number;
 }
 
+/** Rotation of the host's own logs. */
+export interface HostLogs {
+  /** Rotate a log once it is bigger than this many MiB. @default 10 */
+  maxSizeMb?: number;
+  /** Rotated (gzipped) copies kept per log. @default 5 */
+  keep?: number;
+  /** Rotated copies older than this many days go. @default 30 */
+  maxAgeDays?: number;
+}
+
 export interface HostBootstrapArgs {
   /**
    * The host to prepare. Omit it to prepare the machine that runs Pulumi.
@@ -195,6 +205,12 @@ export interface HostBootstrapArgs {
    */
   imagePrune?: ImagePrune;
   /**
+   * Rotation of the host's own logs (`/var/log/simple-paas/*.log`: backups,
+   * each site's cron jobs, the host's jobs and daemons), by logrotate every
+   * 10 minutes. @default { maxSizeMb: 10, keep: 5, maxAgeDays: 30 }
+   */
+  hostLogs?: HostLogs;
+  /**
    * Which incarnation of the host this is. Change it (any new value) when the
    * host is new or was wiped, then `pulumi up` (no refresh): every step on the
    * host runs again and each site restores its latest backup. See the
@@ -226,13 +242,17 @@ export interface SiteBackupOptions {
    * @secret
    */
   password?: pulumi.Input<string>;
-  /** When to back up (cron). @default "@hourly" */
+  /**
+   * When to back up (cron). Give every site `@hourly` and they all start at
+   * :00 (they then run one after another).
+   * @default hourly, at a minute spread by the site's name (e.g. "17 * * * *")
+   */
   schedule?: string;
-  /** When to forget, prune and check (cron). @default "30 3 * * *" */
+  /** When to forget, prune and check (cron). @default daily in the 3 o'clock hour, half an hour from the site's backup minute */
   pruneSchedule?: string;
   /** Retention. @default { last: 7, hourly: 24, daily: 7, weekly: 5, monthly: 12, yearly: 1 } — snapshots tagged `manual` are always kept */
   keep?: BackupRetention;
-  /** Also write `.tar.gz` archives (dump + files) to `dir`, keeping the newest `keep`. @default none */
+  /** Also write `.tar.gz` archives (dump + files) to `dir`: one a day, kept `keepDays` days. @default none */
   tar?: BackupTarCopy;
   /** Restore the latest snapshot when the site is created on a host where its data is empty. @default true */
   restoreOnCreate?: boolean;
@@ -243,7 +263,7 @@ export interface SiteBackupOptions {
    * it, its files compared by hash and its database by tables and rows with
    * what the snapshot holds, and `restic check --read-data-subset`. `sp
    * status` fails on a failed or overdue drill; `sp drill SITE` runs one now.
-   * @default { enabled: true, schedule: "@weekly", readDataPercent: 5 }
+   * @default { enabled: true, schedule: Sundays in the 4 o'clock hour at a minute spread by the site's name, readDataPercent: 5 }
    */
   drill?: RestoreDrill;
   /**
@@ -269,11 +289,16 @@ export interface BackupRetention {
   yearly?: number;
 }
 
-/** `.tar.gz` copies of each backup (dump + files) in a directory on the host. */
+/** Daily `.tar.gz` copies (dump + files) in a directory on the host, beside the restic snapshots. */
 export interface BackupTarCopy {
   /** Absolute path on the host. */
   dir: string;
-  /** Archives kept. @default 7 */
+  /**
+   * Days an archive is kept. Scheduled backups write one archive a day (the
+   * day's first backup); `sp backup SITE` always writes one. @default 7
+   */
+  keepDays?: number;
+  /** At most this many archives, the newest kept. @default no limit but keepDays */
   keep?: number;
 }
 
@@ -281,7 +306,7 @@ export interface BackupTarCopy {
 export interface RestoreDrill {
   /** Run drills. @default true */
   enabled?: boolean;
-  /** When (cron). @default "@weekly" */
+  /** When (cron). @default Sundays in the 4 o'clock hour, a quarter hour from the site's backup minute */
   schedule?: string;
   /** Share of the repository's data `restic check` reads each drill, in percent. @default 5 */
   readDataPercent?: number;
@@ -323,6 +348,13 @@ export interface SiteOptions {
   env?: Record<string, string>;
   /** Secret values, given to the container as files: `/etc/secrets/env/NAME`, named by `NAME_FILE`. @secret */
   secretEnv?: Record<string, pulumi.Input<string>>;
+  /**
+   * The site's hash salt, always in the file `HASH_SALT_FILE` names. A site
+   * moved from elsewhere (the original scripts gave it as plain `HASH_SALT`)
+   * brings its own, so its users' stored hashes and sessions stay valid.
+   * @default a generated one (64 letters and digits)
+   */
+  hashSalt?: SiteHashSalt;
   /**
    * Health check over HTTP (`path`) or a command; `{ enabled: false }`
    * disables it (the route step then waits for the container to answer HTTP
@@ -417,6 +449,24 @@ export interface SiteResources {
   cpus?: number;
   /** Processes and threads. @default 512 */
   pids?: number;
+}
+
+/** A site's hash salt and the name its image reads it by. */
+export interface SiteHashSalt {
+  /** The salt. @default a generated one (64 letters and digits), kept in Pulumi state @secret */
+  value?: pulumi.Input<string>;
+  /**
+   * Also give the salt under this env name: the file's path, or with
+   * `plain` the salt itself. @default none; "HASH_SALT" with `plain`
+   */
+  env?: string;
+  /**
+   * Put the salt itself in the env var (for images that read only a plain
+   * `HASH_SALT`, as the original scripts gave it). It is then visible to
+   * `docker inspect` on the host and to anything that can read the site's
+   * process environment; the file is the safer way. @default false
+   */
+  plain?: boolean;
 }
 
 /** A command run in the site's container on a schedule. */

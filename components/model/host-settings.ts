@@ -8,6 +8,7 @@ import type { HostBootstrapArgs, HostConnection } from "./args";
 import { DEFAULT_GENERATION } from "./generation";
 import type { DatabaseTls, HostSetupInput } from "./host-setup-input";
 import { DEFAULT_HOST_PATHS, HostPaths, describeSubnet } from "./naming";
+import { DEFAULT_HOST_LOG_ROTATION } from "../render/logrotate";
 
 export interface ProxyConfigInput {
   /** ACME account e-mail; omitted -> Caddy registers without one. */
@@ -50,6 +51,8 @@ export interface HostSettings {
   dockerLogs: { maxSize: string; maxFiles: number };
   /** When unused site images are removed, and how many deployments' images each site keeps. */
   imagePrune: { schedule: string; keep: number };
+  /** Rotation of the host's own logs (render/logrotate.ts). */
+  hostLogs: { maxSizeMb: number; keep: number; maxAgeDays: number };
 }
 
 export const DEFAULT_NETWORK = { name: "simple-paas", subnet: "172.30.0.0/24", sitesPool: "172.31.0.0/16" } as const;
@@ -101,6 +104,11 @@ export function resolveSettings(args: HostBootstrapArgs, owner: string): HostSet
     stagingDomain: args.stagingDomain,
     dockerLogs: { maxSize: args.dockerLogs?.maxSize ?? "10m", maxFiles: args.dockerLogs?.maxFiles ?? 3 },
     imagePrune: { schedule: args.imagePrune?.schedule ?? DEFAULT_IMAGE_PRUNE.schedule, keep: args.imagePrune?.keep ?? DEFAULT_IMAGE_PRUNE.keep },
+    hostLogs: {
+      maxSizeMb: args.hostLogs?.maxSizeMb ?? DEFAULT_HOST_LOG_ROTATION.maxSizeMb,
+      keep: args.hostLogs?.keep ?? DEFAULT_HOST_LOG_ROTATION.keep,
+      maxAgeDays: args.hostLogs?.maxAgeDays ?? DEFAULT_HOST_LOG_ROTATION.maxAgeDays,
+    },
   };
 }
 

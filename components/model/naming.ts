@@ -33,6 +33,15 @@ export function siteDbName(site: string): string {
   return site.replace(/-/g, "_");
 }
 
+/** The host's log rotation config (render/logrotate.ts) and logrotate's state for it. */
+export function hostLogrotateConfigFile(paths: Pick<HostPaths, "configDir">): string {
+  return `${paths.configDir}/logrotate.conf`;
+}
+
+export function hostLogrotateStateFile(paths: Pick<HostPaths, "statusDir">): string {
+  return `${paths.statusDir}/logrotate.state`;
+}
+
 export function siteDataDir(paths: Pick<HostPaths, "sitesRoot">, site: string): string {
   return `${paths.sitesRoot}/${site}/data`;
 }

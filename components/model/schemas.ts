@@ -125,6 +125,11 @@ export const hostBootstrapSchema = z.strictObject({
     })
     .optional(),
   imagePrune: z.strictObject({ schedule: cronSchedule.optional(), keep: z.number().int().min(1).max(100).optional() }).optional(),
+  hostLogs: z.strictObject({
+    maxSizeMb: z.number().int().min(1).max(100_000).optional(),
+    keep: z.number().int().min(1).max(1000).optional(),
+    maxAgeDays: z.number().int().min(1).max(3650).optional(),
+  }).optional(),
 });
 
 export const siteCronJobSchema = z.strictObject({ schedule: cronSchedule, command: z.string().min(1).regex(/^[^\n\r]*$/, { message: "must be one line" }) });
@@ -157,7 +162,7 @@ export const siteBackupOptionsSchema = z.strictObject({
       message: "must keep something: with every value 0, `sp prune` refuses to run (it would forget every scheduled snapshot)",
     })
     .optional(),
-  tar: z.union([z.literal(false), z.strictObject({ dir: absolutePath, keep: z.number().int().min(1).max(1000).optional() })]).optional(),
+  tar: z.union([z.literal(false), z.strictObject({ dir: absolutePath, keepDays: z.number().int().min(1).max(3650).optional(), keep: z.number().int().min(1).max(1000).optional() })]).optional(),
   restoreOnCreate: z.boolean().optional(),
   finalBackupOnDestroy: z.boolean().optional(),
   drill: z.strictObject({
@@ -181,6 +186,7 @@ export const simpleSiteFieldsSchema = z.strictObject({
   port: port.optional(),
   env: z.record(envName, z.string()).optional(),
   secretEnv: z.record(envName, secretInput).optional(),
+  hashSalt: z.strictObject({ value: nonEmptySecretInput.optional(), env: envName.optional(), plain: z.boolean().optional() }).optional(),
   healthCheck: z
     .union([
       z.literal(false),

@@ -12,7 +12,7 @@ import {
   siteSecretsDir,
 } from "./naming";
 import type { SiteNetwork } from "./site-network";
-import { CONTAINER_PATHS, renderSiteEnv, siteHostNames } from "./site-spec";
+import { CONTAINER_PATHS, HashSaltEnv, hashSaltEnv, renderSiteEnv, siteHostNames } from "./site-spec";
 
 /** The port every site's memcached listens on (on its own address of the site's network). */
 export const MEMCACHED_PORT = 11211;
@@ -36,8 +36,9 @@ export interface SitePlan {
   hostNames: string[];
   urls: string[];
   port: number;
-  /** The container's environment, `NAME=value` sorted. */
+  /** The container's environment, `NAME=value` sorted; a plain hash salt is not in it (SimpleSite adds it as a secret). */
   env: string[];
+  hashSaltEnv?: HashSaltEnv;
   secretEnvNames: string[];
   /** The database user's host part: the site's own network, or `%` on an external server. */
   dbHostPattern: string;
@@ -56,13 +57,14 @@ export function planSite(settings: HostSettings, args: Omit<SiteOptions, "health
     ? { memoryMb: args.memcached?.memoryMb ?? settings.memcached.memoryMb, address: network.memcachedAddress, port: MEMCACHED_PORT }
     : undefined;
   const secretEnvNames = Object.keys(args.secretEnv ?? {}).sort();
+  const saltEnv = hashSaltEnv(args.hashSalt);
   const db = settings.database;
   const env = renderSiteEnv({
     site, dbName, dbUser: dbName, dbHost: db.containerHost, dbPort: db.port,
     dbTls: db.tls === "off" ? undefined : { mode: db.tls, caFile: db.caPem ? CONTAINER_PATHS.dbCaFile : undefined },
     hostNames, httpsPort: settings.httpsPort, proxyAddress: network.proxyAddress,
     memcached: memcached && { host: memcached.address, port: memcached.port },
-    env: args.env ?? {}, secretEnvNames,
+    env: args.env ?? {}, secretEnvNames, hashSaltEnv: saltEnv,
   });
   const paths = settings.paths;
   return {
@@ -86,6 +88,7 @@ export function planSite(settings: HostSettings, args: Omit<SiteOptions, "health
     port: args.port ?? 80,
     env,
     secretEnvNames,
+    hashSaltEnv: saltEnv,
     dbHostPattern: db.mode === "external" ? "%" : network.dbHostPattern,
     runAs: args.runAs ?? "www-data",
     limits: {

@@ -38,6 +38,21 @@ export interface SiteEnvInput {
   memcached?: { host: string; port: number };
   env: Record<string, string>;
   secretEnvNames: string[];
+  /** Another name for the hash salt: its file's path, or with `plain` the salt itself (which SimpleSite adds, as a secret). */
+  hashSaltEnv?: HashSaltEnv;
+}
+
+export interface HashSaltEnv {
+  name: string;
+  plain: boolean;
+}
+
+/** The env name a site's `hashSalt` option gives the salt under, if any. */
+export function hashSaltEnv(option: { env?: string; plain?: boolean } | undefined): HashSaltEnv | undefined {
+  if (option === undefined) return undefined;
+  const plain = option.plain ?? false;
+  const name = option.env ?? (plain ? "HASH_SALT" : undefined);
+  return name === undefined ? undefined : { name, plain };
 }
 
 /**
@@ -46,7 +61,7 @@ export interface SiteEnvInput {
  * /etc/secrets, named by `*_FILE` variables.
  */
 export function renderSiteEnv(input: SiteEnvInput): string[] {
-  const problems = siteEnvNameProblems(`sites.${input.site}`, input.env, input.secretEnvNames);
+  const problems = siteEnvNameProblems(`sites.${input.site}`, input.env, input.secretEnvNames, input.hashSaltEnv?.name);
   if (problems.length > 0) throw new SimplePaasInputError(problems);
   const platform: Record<string, string> = {
     SITE_NAME: input.site,
@@ -76,7 +91,8 @@ export function renderSiteEnv(input: SiteEnvInput): string[] {
   const secretFiles = Object.fromEntries(
     [...input.secretEnvNames].sort().map((n) => [`${n}_FILE`, `${CONTAINER_PATHS.secretEnvDir}/${n}`]),
   );
-  const all = { ...platform, ...secretFiles, ...input.env };
+  const salt = input.hashSaltEnv && !input.hashSaltEnv.plain ? { [input.hashSaltEnv.name]: CONTAINER_PATHS.hashSaltFile } : {};
+  const all = { ...platform, ...secretFiles, ...salt, ...input.env };
   return Object.keys(all).sort().map((k) => `${k}=${all[k]}`);
 }
 
@@ -85,8 +101,15 @@ export function renderSiteEnv(input: SiteEnvInput): string[] {
  * secret's `NAME_FILE`; `field` is the site's field, e.g. `sites.blog`.
  * Also run by the stack config before any resource exists.
  */
-export function siteEnvNameProblems(field: string, env: Record<string, string>, secretEnvNames: readonly string[]): string[] {
+export function siteEnvNameProblems(field: string, env: Record<string, string>, secretEnvNames: readonly string[], saltEnvName?: string): string[] {
   const problems: string[] = [];
+  if (saltEnvName !== undefined) {
+    const taken = PLATFORM_ENV_NAMES.has(saltEnvName) ? "is set by simple-paas itself"
+      : saltEnvName in env ? "is also in env"
+      : secretEnvNames.some((n) => n === saltEnvName || `${n}_FILE` === saltEnvName) ? "is also a secretEnv name or its _FILE"
+      : undefined;
+    if (taken) problems.push(`${field}.hashSalt.env: ${JSON.stringify(saltEnvName)} ${taken}; choose another name`);
+  }
   for (const n of Object.keys(env)) {
     if (PLATFORM_ENV_NAMES.has(n)) problems.push(`${field}.env.${n}: ${JSON.stringify(n)} is set by simple-paas itself; choose another name`);
   }

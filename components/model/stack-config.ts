@@ -10,7 +10,7 @@ import {
   checkDeleteDataNeedsFinalBackup, externalDatabaseSchema, hostBootstrapSchema, hostConnectionSchema, hostDatabaseSchema, siteBackupOptionsSchema,
   simpleSiteFieldsSchema,
 } from "./schemas";
-import { NO_HOST_NAME_RULE, siteEnvNameProblems } from "./site-spec";
+import { hashSaltEnv, NO_HOST_NAME_RULE, siteEnvNameProblems } from "./site-spec";
 import { assertUnique, envName, parseOrThrow, SimplePaasInputError } from "./rules";
 
 // The host's and sites' own schemas, without the secrets (they have their own keys).
@@ -22,11 +22,13 @@ const hostConfigSchema = hostBootstrapSchema.extend({
 const backupConfigSchema = siteBackupOptionsSchema.omit({ credentials: true, password: true });
 
 const siteConfigSchema = simpleSiteFieldsSchema
-  .omit({ host: true, registry: true, secretEnv: true, backup: true })
+  .omit({ host: true, registry: true, secretEnv: true, backup: true, hashSalt: true })
   .extend({
     registry: simpleSiteFieldsSchema.shape.registry.unwrap().omit({ password: true }).optional(),
     /** Names of secret env values; the values are in `simple-paas:secrets` → `<site>.env.<NAME>`. */
     secretEnv: z.array(envName).optional(),
+    /** `fromSecrets: true`: the salt is in `simple-paas:secrets` → `<site>.hashSalt`. */
+    hashSalt: z.strictObject({ fromSecrets: z.boolean().optional(), env: envName.optional(), plain: z.boolean().optional() }).optional(),
     backup: z.union([z.literal(false), backupConfigSchema.extend({ enabled: z.boolean().optional() })]).optional(),
   })
   .superRefine(checkDeleteDataNeedsFinalBackup);
@@ -54,7 +56,7 @@ export function parseStackConfig(raw: { host?: unknown; backup?: unknown; sites?
   assertUnique(domains, (x) => x.d, (k) => domains[k].field, "domain is");
   // What SimpleSite would reject only once the host and the sites before it exist.
   const problems = config.sites.flatMap((s, i) => [
-    ...siteEnvNameProblems(fieldPrefix(i), s.env ?? {}, s.secretEnv ?? []),
+    ...siteEnvNameProblems(fieldPrefix(i), s.env ?? {}, s.secretEnv ?? [], hashSaltEnv(s.hashSalt)?.name),
     ...((s.domains ?? []).length === 0 && (staging === undefined || s.staging === false)
       ? [`${fieldPrefix(i)}.domains: [] ${NO_HOST_NAME_RULE}`] : []),
   ]);

@@ -10,7 +10,8 @@ import { ABSOLUTE_PATH, requireRule } from "../model/rules";
 export interface BackupSettings {
   repository: string;
   keep: { last: number; hourly: number; daily: number; weekly: number; monthly: number; yearly: number };
-  tar?: { dir: string; keep: number };
+  /** keepDays: archives older than this go; keep: at most this many (0: no limit). */
+  tar?: { dir: string; keepDays: number; keep: number };
   /** How old the last good backup may be before `sp status` calls it overdue (from the schedule). */
   maxAgeSeconds?: number;
   /** Restore drills: how old the last good one may be, and the share of the repository's data `restic check` reads. */
@@ -28,6 +29,7 @@ export function renderBackupEnv(settings: BackupSettings): string {
     SP_KEEP_YEARLY: settings.keep.yearly,
     SP_TAR_DIR: settings.tar?.dir ?? "",
     SP_TAR_KEEP: settings.tar?.keep ?? 0,
+    SP_TAR_KEEP_DAYS: settings.tar?.keepDays ?? 0,
     SP_BACKUP_MAX_AGE: settings.maxAgeSeconds ?? "",
     SP_DRILL: settings.drill ? "yes" : "no",
     SP_DRILL_MAX_AGE: settings.drill?.maxAgeSeconds ?? "",

@@ -5,6 +5,7 @@
  * happens in the input schemas; this module only refuses to emit a line
  * break inside a line (cron would read the rest as a new entry).
  */
+import { LOG_ROTATION_SCHEDULE } from "./logrotate";
 import { shellQuote } from "./shell";
 
 export interface SiteCronJob {
@@ -87,9 +88,11 @@ export interface HostCronFileOptions {
   /** Where simple-paas's logs are (the job appends to cron-host.log there). */
   logDir: string;
   imagePrune: { schedule: string; keep: number };
+  /** The host's log rotation: logrotate's command line (render/logrotate.ts), run every 10 minutes. */
+  logRotation?: string[];
 }
 
-/** The host's own jobs (/etc/cron.d/simple-paas-host): unused site images removed, keeping what rollback needs. */
+/** The host's own jobs (/etc/cron.d/simple-paas-host): unused site images removed, keeping what rollback needs; its logs rotated. */
 export function renderHostCronFile(opts: HostCronFileOptions): string {
   const output = `>> ${cronQuote(`${opts.logDir}/cron-host.log`)} 2>&1`;
   const lines = [
@@ -98,6 +101,7 @@ export function renderHostCronFile(opts: HostCronFileOptions): string {
     "SHELL=/bin/bash",
     `PATH=${CRON_PATH}`,
     `${opts.imagePrune.schedule} root ${cronQuote(opts.spPath)} prune-images --keep ${cronQuote(String(opts.imagePrune.keep))} ${output}`,
+    ...(opts.logRotation ? [`${LOG_ROTATION_SCHEDULE} root ${opts.logRotation.map(cronQuote).join(" ")} ${output}`] : []),
   ];
   if (lines.some((l) => /[\n\r]/.test(l))) throw new Error("host cron file: a line would contain a line break");
   return lines.join("\n") + "\n";

@@ -11,7 +11,7 @@ import { checkHostSetupInput, DOCKER_ADDRESS_POOLS, hostGenerationFile, type Hos
 import { ABSOLUTE_PATH, FILE_MODE, LINUX_NAME, requireRule } from "../model/rules";
 
 /** Packages every host gets; the MariaDB server when the database is local. */
-const BASE_PACKAGES = ["docker.io", "restic", "cron", "jq", "curl", "ca-certificates", "openssl", "mariadb-client", "iproute2", "iptables", "util-linux"];
+const BASE_PACKAGES = ["docker.io", "restic", "cron", "logrotate", "jq", "curl", "ca-certificates", "openssl", "mariadb-client", "iproute2", "iptables", "util-linux"];
 
 /** The settings simple-paas merges into /etc/docker/daemon.json. */
 export function dockerDaemonSettings(input: HostSetupInput): Record<string, unknown> {

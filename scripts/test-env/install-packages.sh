@@ -14,6 +14,7 @@ readonly PACKAGES=(
   mariadb-server
   mariadb-client
   cron
+  logrotate
   caddy
   pebble
   openssh-server

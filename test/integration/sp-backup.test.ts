@@ -109,7 +109,7 @@ describe("sp backup, prune and restore (real MariaDB and restic)", function () {
     }), { mode: 0o600 });
     fs.writeFileSync(path.join(conf, "backup", "backup.env"), renderEnvFile({
       SP_RESTIC_REPOSITORY: dir("repos", site), SP_KEEP_LAST: opts.keepLast ?? 3, SP_KEEP_HOURLY: 0, SP_KEEP_DAILY: 7,
-      SP_KEEP_WEEKLY: 0, SP_KEEP_MONTHLY: 0, SP_KEEP_YEARLY: 0, SP_TAR_DIR: opts.tar ? dir("tar") : "", SP_TAR_KEEP: 2,
+      SP_KEEP_WEEKLY: 0, SP_KEEP_MONTHLY: 0, SP_KEEP_YEARLY: 0, SP_TAR_DIR: opts.tar ? dir("tar") : "", SP_TAR_KEEP: 2, SP_TAR_KEEP_DAYS: 7,
       SP_BACKUP_MAX_AGE: 5400, SP_DRILL: "yes", SP_DRILL_MAX_AGE: 606600, SP_DRILL_READ_DATA_PERCENT: 50,
     }), { mode: 0o600 });
     fs.writeFileSync(path.join(conf, "backup", "restic_pass"), crypto.randomBytes(24).toString("hex"), { mode: 0o600 });
@@ -308,6 +308,60 @@ describe("sp backup, prune and restore (real MariaDB and restic)", function () {
       assert.equal(status(B)[0], "ok");
     } finally {
       fs.rmSync(dir("bin", "mariadb-dump"));
+    }
+  });
+
+  it("runs scheduled backups of different sites one at a time; an operator's backup never waits for them", () => {
+    fs.writeFileSync(dir("sp"), sp);
+    const slot = dir("status", "scheduled-backups.lock");
+    // Another site's scheduled backup holds the slot for longer than this one may wait.
+    const before = status(B);
+    let r = runBash(`flock ${slot} bash ${dir("sp")} backup ${B} --scheduled`, { env: { ...env, SP_LOCK_WAIT: "1" } });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /action=backup result=skipped other sites' scheduled backups still ran after 1s: this one did not run/);
+    assert.deepEqual(status(B), before, "a skipped backup writes no status");
+    // An operator's backup does not queue behind them.
+    r = runBash(`flock ${slot} bash ${dir("sp")} backup ${B}`, { env: { ...env, SP_LOCK_WAIT: "1" } });
+    assert.equal(r.status, 0, r.stderr);
+    // The slot is released while this one waits: its dump starts only after that.
+    fs.writeFileSync(dir("bin", "mariadb-dump"), `#!/bin/sh\ndate +%s%N > ${dir("dump-started")}\nexec /usr/bin/mariadb-dump "$@"\n`, { mode: 0o755 });
+    try {
+      r = runBash(`flock ${slot} sh -c 'sleep 2; date +%s%N > ${dir("slot-released")}' & sleep 0.5; bash ${dir("sp")} backup ${B} --scheduled; rc=$?; wait; exit $rc`, { env });
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stderr, /another site's scheduled backup is running: waiting up to \d+s for it/);
+      const released = BigInt(fs.readFileSync(dir("slot-released"), "utf8").trim());
+      const dumped = BigInt(fs.readFileSync(dir("dump-started"), "utf8").trim());
+      assert.ok(dumped >= released, "the dump ran after the other backup let go of the slot");
+      assert.equal(status(B)[0], "ok");
+    } finally {
+      fs.rmSync(dir("bin", "mariadb-dump"));
+    }
+  });
+
+  it("writes a tar archive a day for scheduled backups (any number for an operator's) and removes those older than SP_TAR_KEEP_DAYS", () => {
+    const envFile = dir("conf", "sites", B, "backup", "backup.env");
+    const settings = fs.readFileSync(envFile, "utf8");
+    assert.match(settings, /^SP_TAR_KEEP='2'$/m);
+    fs.writeFileSync(envFile, settings.replace(/^SP_TAR_KEEP='2'$/m, "SP_TAR_KEEP='0'"));
+    try {
+      for (const a of fs.readdirSync(dir("tar"))) fs.rmSync(dir("tar", a));
+      const stamp = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+      const old = `${B}-${stamp(8)}.tar.gz`, recent = `${B}-${stamp(6)}.tar.gz`;
+      fs.writeFileSync(dir("tar", old), "8 days old");
+      fs.writeFileSync(dir("tar", recent), "6 days old");
+      const archives = () => fs.readdirSync(dir("tar")).filter((a) => a.endsWith(".tar.gz")).sort();
+      let r = ok("backup", B, "--scheduled");
+      assert.match(r.stderr, /archive=/, "the day's first scheduled backup writes one");
+      const afterFirst = archives();
+      assert.equal(afterFirst.length, 2, afterFirst.join(" "));
+      assert.equal(afterFirst[0], recent, "8 days old is beyond SP_TAR_KEEP_DAYS=7; 6 days old is kept");
+      r = ok("backup", B, "--scheduled");
+      assert.doesNotMatch(r.stderr, /archive=/);
+      assert.deepEqual(archives(), afterFirst, "a second scheduled backup the same day writes none");
+      ok("backup", B);
+      assert.equal(archives().length, 3, "an operator's backup always writes one");
+    } finally {
+      fs.writeFileSync(envFile, settings);
     }
   });
 

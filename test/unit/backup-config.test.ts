@@ -9,7 +9,7 @@ import { runBash, sh } from "../support/run";
 const settings = {
   repository: "sftp:backup@vault:/srv/restic/it's",
   keep: { last: 7, hourly: 24, daily: 7, weekly: 5, monthly: 12, yearly: 1 },
-  tar: { dir: "/var/backups/tar", keep: 3 },
+  tar: { dir: "/var/backups/tar", keepDays: 14, keep: 3 },
 };
 
 describe("backup config", () => {
@@ -22,9 +22,9 @@ describe("backup config", () => {
     // Sourcing it gives back the exact values.
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sp-env-")), "backup.env");
     fs.writeFileSync(file, env);
-    const out = sh(`. ${JSON.stringify(file)}; printf '%s|%s' "$SP_RESTIC_REPOSITORY" "$SP_TAR_KEEP"`);
+    const out = sh(`. ${JSON.stringify(file)}; printf '%s|%s|%s' "$SP_RESTIC_REPOSITORY" "$SP_TAR_KEEP" "$SP_TAR_KEEP_DAYS"`);
     fs.rmSync(path.dirname(file), { recursive: true, force: true });
-    assert.equal(out, "sftp:backup@vault:/srv/restic/it's|3");
+    assert.equal(out, "sftp:backup@vault:/srv/restic/it's|3|14");
   });
 
   it("passes shellcheck and carries no secret in its text", () => {

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { containerName, findRecorded, graph, installRecordingMocks, isSecretOutput, recordGraph, recorded, resetGraph, resetRecorded, settle, valueOf } from "../support/mocks";
 import { HostBootstrap, SimpleSite, SiteBackup } from "../../components";
 import { checkCredentials } from "../../components/model/schemas";
+import { siteScheduleMinute } from "../../components/model/schedules";
 import { assertShellcheckClean } from "../support/shellcheck";
 import { shellQuote } from "../../components/render/shell";
 
@@ -413,8 +414,9 @@ describe("SiteBackup (mocks)", () => {
     assert.equal(await isSecretOutput(backup.password), true);
     const schedule = graphEntry("solo-schedule").resource as unknown as { stdin: pulumi.Output<string> };
     const cron = await valueOf(schedule.stdin);
-    assert.match(cron, /^@hourly root .*backup.*solo/m);
-    assert.match(cron, /^30 3 \* \* \* root .*prune.*solo/m);
+    const m = siteScheduleMinute("solo");
+    assert.match(cron, new RegExp(`^${m} \\* \\* \\* \\* root .*backup.*solo`, "m"), "hourly, at the site's own minute");
+    assert.match(cron, new RegExp(`^${(m + 30) % 60} 3 \\* \\* \\* root .*prune.*solo`, "m"));
     const final = findRecorded(CMD, "solo-final-backup").inputs;
     const finalScript = scriptOf(final.delete);
     assert.match(finalScript, /^readonly SP_SP_PATH='\/usr\/local\/bin\/sp'$/m);
@@ -423,9 +425,11 @@ describe("SiteBackup (mocks)", () => {
     assertShellcheckClean(finalScript, "final backup");
     const restore = findRecorded(CMD, "solo-restore-on-create").inputs;
     assert.match(scriptOf(restore.create), /^readonly -a SP_ARGS=\('restore' 'solo' '--if-fresh'\)$/m);
-    assert.match(cron, /^@weekly root .*drill.*solo.*--scheduled/m, "a restore drill every week by default");
+    assert.match(cron, new RegExp(`^${(m + 15) % 60} 4 \\* \\* 0 root .*drill.*solo.*--scheduled`, "m"), "a restore drill every week by default");
     const config = findRecorded(CMD, "solo-config").inputs;
     assert.match(config.create, /SP_TAR_DIR=.*\/var\/backups\/tar\/solo/);
+    assert.match(config.create, /SP_TAR_KEEP_DAYS=\W*7\W/, "archives kept 7 days by default");
+    assert.match(config.create, /SP_TAR_KEEP=\W*3\W/);
     assert.match(config.create, /SP_KEEP_LAST=.*7/);
     assert.doesNotMatch(JSON.stringify(recorded.map((r) => [r.inputs.create, r.inputs.delete])), /mock-secret/);
   });

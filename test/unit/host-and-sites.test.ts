@@ -87,4 +87,27 @@ describe("the host program (mocks)", () => {
     assert.equal(password, again, "the same key gives the same password after destroy or on a new host");
     assert.equal(await isSecretOutput(program.sites[0].backup!.password), true);
   });
+
+  it("gives a site its own hash salt from simple-paas:secrets, as the plain HASH_SALT its image reads, kept secret", async () => {
+    const { buildHostProgram } = require("../../components/stack-program") as typeof import("../../components/stack-program");
+    const salt = "the-old-hosts-salt-0123456789";
+    const program = buildHostProgram(
+      { sites: [{ name: "shop", image: "nginx:1.27", domains: ["shop.example.com"], hashSalt: { fromSecrets: true, plain: true } }] },
+      { backupKey: pulumi.secret("stack-key"), secrets: pulumi.secret({ shop: { hashSalt: salt } }) as unknown as pulumi.Output<Record<string, unknown>> },
+    );
+    await valueOf(program.sites[0].containerName);
+    await settle();
+    assert.equal(recorded.some((r) => r.name === "shop-hash-salt"), false, "no generated salt");
+    const setup = findRecorded("command:local:Command", "shop-setup").inputs;
+    // A secret input is recorded as the engine's secret wrapper.
+    const stdin = setup.stdin as { value?: string };
+    assert.equal(typeof stdin, "object", "the setup's stdin is a secret");
+    assert.equal(JSON.parse(stdin.value!).hashSalt, salt, "the salt's file holds the given salt");
+    const envs = await valueOf(program.sites[0].container.envs as pulumi.Output<string[]>);
+    assert.ok(envs.includes(`HASH_SALT=${salt}`), envs.join(" "));
+    assert.ok(envs.includes(`HASH_SALT_FILE=${"/etc/secrets/hash_salt"}`));
+    assert.equal(await isSecretOutput(program.sites[0].container.envs as pulumi.Output<string[]>), true, "the env holding the salt is a secret in state");
+    const container = recorded.find((r) => r.type === "docker:index/container:Container" && r.name.startsWith("shop-container-"))!;
+    assert.doesNotMatch(`${container.name} ${JSON.stringify(container.inputs.name)}`, new RegExp(salt), "the salt is in no name");
+  });
 });

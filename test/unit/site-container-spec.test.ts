@@ -5,7 +5,7 @@
  */
 import * as assert from "node:assert/strict";
 import fc from "fast-check";
-import { CONTAINER_PATHS, PLATFORM_ENV_NAMES, SiteEnvInput, renderSiteEnv, siteHostNames } from "../../components/model/site-spec";
+import { CONTAINER_PATHS, PLATFORM_ENV_NAMES, SiteEnvInput, hashSaltEnv, renderSiteEnv, siteHostNames } from "../../components/model/site-spec";
 import { goDuration, renderHealthCheck } from "../../components/render/container-health";
 import { SimplePaasInputError } from "../../components/model/rules";
 
@@ -171,6 +171,31 @@ describe("renderSiteEnv", () => {
   });
 
   // A plain env NAME_FILE silently replaces the path of secretEnv NAME, so the secret is never reachable.
+  it("gives the hash salt's file under a name the site asks for; a plain salt's name is left to SimpleSite", () => {
+    assert.equal(hashSaltEnv(undefined), undefined);
+    assert.equal(hashSaltEnv({}), undefined, "no name asked for: HASH_SALT_FILE only");
+    assert.deepEqual(hashSaltEnv({ plain: true }), { name: "HASH_SALT", plain: true }, "plain means the original scripts' HASH_SALT");
+    assert.deepEqual(hashSaltEnv({ env: "APP_SALT_FILE" }), { name: "APP_SALT_FILE", plain: false });
+    const byFile = asMap(renderSiteEnv(baseInput({ hashSaltEnv: { name: "APP_SALT_FILE", plain: false } })));
+    assert.equal(byFile.get("APP_SALT_FILE"), CONTAINER_PATHS.hashSaltFile);
+    assert.equal(byFile.get("HASH_SALT_FILE"), CONTAINER_PATHS.hashSaltFile, "the platform's name stays");
+    const plain = asMap(renderSiteEnv(baseInput({ hashSaltEnv: { name: "HASH_SALT", plain: true } })));
+    assert.equal(plain.has("HASH_SALT"), false, "never a value here: SimpleSite adds it as a secret");
+  });
+
+  it("refuses a hash salt name that a platform, env or secretEnv name already takes", () => {
+    const cases: [Partial<SiteEnvInput>, RegExp][] = [
+      [{ hashSaltEnv: { name: "SITE_URL", plain: true } }, /^sites\.blog\.hashSalt\.env: "SITE_URL" is set by simple-paas itself; choose another name$/],
+      [{ hashSaltEnv: { name: "HASH_SALT", plain: true }, env: { HASH_SALT: "old" } }, /^sites\.blog\.hashSalt\.env: "HASH_SALT" is also in env/],
+      [{ hashSaltEnv: { name: "API_KEY_FILE", plain: false }, secretEnvNames: ["API_KEY"] }, /^sites\.blog\.hashSalt\.env: "API_KEY_FILE" is also a secretEnv name or its _FILE/],
+    ];
+    for (const [extra, rule] of cases) {
+      const problems = problemsOf(() => renderSiteEnv(baseInput(extra)));
+      assert.equal(problems.length, 1, problems.join("\n"));
+      assert.match(problems[0], rule);
+    }
+  });
+
   it("rejects an env NAME_FILE that would hide secretEnv NAME", () => {
     const problems = problemsOf(() => renderSiteEnv(baseInput({ env: { API_KEY_FILE: "/tmp/not-the-secret" }, secretEnvNames: ["API_KEY"] })));
     assert.equal(problems.length, 1, problems.join("\n"));

@@ -95,6 +95,7 @@ backup_one() {
   # one's own timeout; giving up leaves the status to the one that runs.
   wait=$(( SP_BACKUP_TIMEOUT > 120 ? SP_BACKUP_TIMEOUT - 60 : SP_BACKUP_TIMEOUT / 2 ))
   if (( SP_LOCK_WAIT < wait )); then wait=$SP_LOCK_WAIT; fi
+  if [[ "$kind" == scheduled ]]; then lock_scheduled_slot "$wait"; fi
   lock_site "$wait" skip
   if (( LOCK_WAITED )) && [[ "$kind" != final ]] && good_backup_since "$started"; then
     log_event backup skipped "another backup of $SP_SITE finished while this one waited for it (at $GOOD_TIME, snapshot $GOOD_SNAPSHOT)"
@@ -104,13 +105,36 @@ backup_one() {
   dump_database
   restic_backup "$kind" "${tag_args[@]}"
   if [[ -n "${SP_TAR_DIR:-}" ]]; then
-    tar_backup
-    tar_note=" archive=$TAR_FILE"
+    tar_backup "$kind"
+    if [[ -n "$TAR_FILE" ]]; then tar_note=" archive=$TAR_FILE"; fi
   fi
   write_status backup ok "$SNAPSHOT" "kind=$kind snapshot=$SNAPSHOT$tar_note"
   log_event backup ok "kind=$kind snapshot=$SNAPSHOT$tar_note"
   EV_DONE=1
   heartbeat ok "backup of $SP_SITE: snapshot $SNAPSHOT"
+}
+
+# Scheduled backups run one at a time on the host, as the original
+# scripts' hourly loop did: sites whose schedules meet (the same minute, or
+# one schedule given to all) queue instead of running every dump and
+# restic at once. The slot (fd 8) is taken before the site's lock and held
+# until this process exits; an operator's and a final backup never wait
+# for it. Waits at most WAIT seconds, then logs that this one did not run
+# (skipped; no status written) and exits 1.
+lock_scheduled_slot() {
+  local wait="$1" msg
+  mkdir -p -- "$SP_STATUS_DIR"
+  exec 8>>"$SP_STATUS_DIR/scheduled-backups.lock"
+  if ! flock -n 8; then
+    warn "another site's scheduled backup is running: waiting up to ${wait}s for it"
+    if ! flock -w "$wait" 8; then
+      msg="other sites' scheduled backups still ran after ${wait}s"
+      log_event "$EV_ACTION" skipped "$msg: this one did not run"
+      EV_DONE=1
+      FAIL_MSG="skipped"
+      exit 1
+    fi
+  fi
 }
 
 # good_backup_since EPOCH: the last good backup finished after EPOCH; sets GOOD_TIME and GOOD_SNAPSHOT.
@@ -180,32 +204,50 @@ restic_backup() {
 }
 
 # The data dir (tmp/ left out) and the dump as SITE-<UTC time>.tar.gz,
-# written through a temp file; keeps the newest SP_TAR_KEEP. Sets TAR_FILE.
+# written through a temp file. A scheduled backup writes one only when the
+# site has none of the same UTC day yet (an hourly schedule would otherwise
+# write 24 full copies a day); an operator's or a final backup always does.
+# Then archives older than SP_TAR_KEEP_DAYS days go (by the time in their
+# name, which a restore or copy does not change), and beyond the newest
+# SP_TAR_KEEP when that is set. Sets TAR_FILE ("" when none was written).
 tar_backup() {
-  local tmp rc=0 archives
-  [[ "${SP_TAR_KEEP:-}" =~ ^[1-9][0-9]*$ ]] || die "SP_TAR_KEEP must be a positive number, not '${SP_TAR_KEEP:-}'"
+  local kind="$1" tmp rc=0 archives today cutoff stamp
+  [[ "${SP_TAR_KEEP_DAYS:-}" =~ ^[1-9][0-9]*$ ]] || die "SP_TAR_KEEP_DAYS must be a positive number, not '${SP_TAR_KEEP_DAYS:-}'"
+  [[ "${SP_TAR_KEEP:-0}" =~ ^[0-9]+$ ]] || die "SP_TAR_KEEP must be a number (0: no limit), not '${SP_TAR_KEEP:-}'"
   [[ "$SP_TAR_DIR" == /* ]] || die "SP_TAR_DIR must be an absolute path, not '$SP_TAR_DIR'"
   if [[ ! -d "$SP_TAR_DIR" ]]; then
     mkdir -p -- "$SP_TAR_DIR"
     chmod 0700 -- "$SP_TAR_DIR"
   fi
-  TAR_FILE="$SP_TAR_DIR/$SP_SITE-$(date -u +%Y%m%dT%H%M%SZ).tar.gz"
-  tmp="$(mktemp "$SP_TAR_DIR/.$SP_SITE.tar.gz.XXXXXX")"
-  CLEANUP_PATHS+=("$tmp")
-  # GNU tar exits 1 when a file changed while it was read (a live site);
-  # restic takes such files as they are, so does this. Worse fails.
-  # It stores links as links (no -h): it never reads what a link points at.
-  tar -C "$SP_SITE_HOME" --anchored --exclude="./$(basename -- "$SP_DATA_DIR")/tmp" --exclude="$(basename -- "$SP_DATA_DIR")/tmp" \
-    --no-anchored --exclude='*.sp-tmp.*' --exclude-caches \
-    --warning=no-file-changed -czf "$tmp" "$(basename -- "$SP_DATA_DIR")" "$(basename -- "$SP_DUMP_DIR")" || rc=$?
-  (( rc <= 1 )) || die "tar of $SP_DATA_DIR and $SP_DUMP_DIR failed (exit $rc)"
-  chmod 0600 -- "$tmp"
-  mv -f -- "$tmp" "$TAR_FILE"
-  # The UTC timestamps sort by name; nullglob is on.
+  TAR_FILE=""
+  today="$(date -u +%Y%m%d)"
+  # nullglob is on.
+  archives=("$SP_TAR_DIR/$SP_SITE-$today"T[0-9][0-9][0-9][0-9][0-9][0-9]Z.tar.gz)
+  if [[ "$kind" != scheduled ]] || (( ${#archives[@]} == 0 )); then
+    TAR_FILE="$SP_TAR_DIR/$SP_SITE-$(date -u +%Y%m%dT%H%M%SZ).tar.gz"
+    tmp="$(mktemp "$SP_TAR_DIR/.$SP_SITE.tar.gz.XXXXXX")"
+    CLEANUP_PATHS+=("$tmp")
+    # GNU tar exits 1 when a file changed while it was read (a live site);
+    # restic takes such files as they are, so does this. Worse fails.
+    # It stores links as links (no -h): it never reads what a link points at.
+    tar -C "$SP_SITE_HOME" --anchored --exclude="./$(basename -- "$SP_DATA_DIR")/tmp" --exclude="$(basename -- "$SP_DATA_DIR")/tmp" \
+      --no-anchored --exclude='*.sp-tmp.*' --exclude-caches \
+      --warning=no-file-changed -czf "$tmp" "$(basename -- "$SP_DATA_DIR")" "$(basename -- "$SP_DUMP_DIR")" || rc=$?
+    (( rc <= 1 )) || die "tar of $SP_DATA_DIR and $SP_DUMP_DIR failed (exit $rc)"
+    chmod 0600 -- "$tmp"
+    mv -f -- "$tmp" "$TAR_FILE"
+  fi
+  # The UTC timestamps sort by name, as strings and as times.
+  cutoff="$(date -u -d "-$SP_TAR_KEEP_DAYS days" +%Y%m%dT%H%M%SZ)"
   archives=("$SP_TAR_DIR/$SP_SITE"-[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9]Z.tar.gz)
-  while (( ${#archives[@]} > SP_TAR_KEEP )); do
-    rm -f -- "${archives[0]}"
-    archives=("${archives[@]:1}")
+  while (( ${#archives[@]} )); do
+    stamp="${archives[0]##*-}"
+    if [[ "${stamp%.tar.gz}" < "$cutoff" ]] || (( ${SP_TAR_KEEP:-0} > 0 && ${#archives[@]} > ${SP_TAR_KEEP:-0} )); then
+      rm -f -- "${archives[0]}"
+      archives=("${archives[@]:1}")
+    else
+      break
+    fi
   done
 }
 

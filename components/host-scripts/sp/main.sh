@@ -33,14 +33,18 @@ backup    1. dumps the site database (tables, routines, triggers, events; no CRE
              one whose password fails). Tags: site=SITE, layout=2 and kind=manual
              (default), kind=scheduled (--scheduled: cron) or kind=final (--final: before
              a site is destroyed); --tag adds more.
-          3. with SP_TAR_DIR: DATA and the dump as SITE-YYYYmmddTHHMMSSZ.tar.gz too,
-             keeping the newest SP_TAR_KEEP archives.
+          3. with SP_TAR_DIR: DATA and the dump as SITE-YYYYmmddTHHMMSSZ.tar.gz too (a
+             scheduled backup only when the site has no archive of that UTC day yet),
+             removing archives older than SP_TAR_KEEP_DAYS days and beyond the newest
+             SP_TAR_KEEP (when set).
           4. writes the status file and a log line, ok or failed, and pings the site's
              heartbeat URL if it has one (URL/fail with the reason on failure).
           A backup that finds another one of the site running waits for it; when that one
           succeeded meanwhile, this one is "skipped" (logged, status untouched, exit 0).
           --all: each site with backups in turn, each within SP_BACKUP_TIMEOUT seconds
-          (default 3600); a failure does not stop the others.
+          (default 3600); a failure does not stop the others. Scheduled backups
+          (--scheduled) of different sites run one at a time on the host: one that finds
+          another running waits for it (then "skipped", exit 1, if it waits too long).
 prune     restic forget --prune with the site's SP_KEEP_* over all its snapshots as one
           group (also those of an earlier host), always keeping those tagged manual,
           kind=manual or kind=final; then restic check.
