@@ -5,25 +5,29 @@
  * SiteBackup) per site. Secrets come from their own secret config keys:
  *   simple-paas:sshPrivateKey   SSH key for `host.connection`
  *   simple-paas:backupKey       derives every site's restic password (keep it off the host!)
- *   simple-paas:secrets         { <site>: { registryPassword, env: { NAME: value }, backupCredentials: { NAME: value } },
+ *   simple-paas:secrets         { <site>: { registryPassword, hashSalt, env: { NAME: value }, backupCredentials: { NAME: value } },
  *                                 backupCredentials: { NAME: value } (all sites), database: { adminPassword } (external DB) }
  */
 import * as pulumi from "@pulumi/pulumi";
-import { buildHostProgram } from "./components/stack-program";
+import { buildHostProgram, pinAlwaysPulledImages } from "./components/stack-program";
 
 const config = new pulumi.Config("simple-paas");
-const program = buildHostProgram(
-  {
-    host: config.getObject("host"),
-    backup: config.getObject("backup"),
-    sites: config.getObject("sites"),
-  },
-  {
-    sshPrivateKey: config.getSecret("sshPrivateKey"),
-    backupKey: config.getSecret("backupKey"),
-    secrets: config.getSecretObject<Record<string, unknown>>("secrets"),
-  },
-);
+const raw = {
+  host: config.getObject("host"),
+  backup: config.getObject("backup"),
+  sites: config.getObject("sites"),
+};
+const secrets = {
+  sshPrivateKey: config.getSecret("sshPrivateKey"),
+  backupKey: config.getSecret("backupKey"),
+  secrets: config.getSecretObject<Record<string, unknown>>("secrets"),
+};
 
-export const sites = program.sites.map((s) => ({ name: s.databaseName, urls: s.urls, container: s.containerName, dataDir: s.dataDir }));
-export const network = program.host.network.name;
+// Async: sites with `pull: always` first ask their registry what their tag names now.
+export = pinAlwaysPulledImages(raw, secrets).then((pinned) => {
+  const program = buildHostProgram(pinned, secrets);
+  return {
+    sites: program.sites.map((s) => ({ name: s.databaseName, urls: s.urls, container: s.containerName, dataDir: s.dataDir })),
+    network: program.host.network.name,
+  };
+});

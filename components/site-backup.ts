@@ -5,14 +5,14 @@ import type { HostBootstrap } from "./host-bootstrap";
 import { HostCommand, HostStepArgs, runOnHost } from "./host-step";
 import { SiteBackupOptionsInput, currentBackupOptions } from "./model/deprecated";
 import { hostGenerationFile } from "./model/host-setup-input";
-import { defaultRepository, finalBackupDoneFile, siteBackupConfigDir, siteBackupCronFile, siteConfigDir, siteCronLog } from "./model/naming";
+import { defaultRepository, finalBackupDoneFile, siteDbName, siteBackupConfigDir, siteBackupCronFile, siteConfigDir, siteCronLog } from "./model/naming";
 import { parseOrThrow, siteName } from "./model/rules";
 import { defaultSiteSchedules } from "./model/schedules";
-import { checkCredentials, longestCronGapSeconds, siteBackupOptionsSchema } from "./model/schemas";
+import { checkCredentials, checkSecretNotEmpty, longestCronGapSeconds, siteBackupOptionsSchema } from "./model/schemas";
 import { BackupSettings, renderBackupConfigScript } from "./render/backup-config";
 import { renderSiteCronFile } from "./render/cron-file";
 import { renderInstallFileScript, renderRemoveFilesScript } from "./render/packages-script";
-import { renderArmFinalBackupScript, renderFinalBackupScript, renderRestoreOnCreateScript } from "./render/site-backup-steps";
+import { renderAdoptScript, renderArmFinalBackupScript, renderFinalBackupScript, renderRestoreOnCreateScript } from "./render/site-backup-steps";
 import type { Transform } from "./transform";
 
 export type { SiteBackupOptions } from "./model/args";
@@ -79,12 +79,17 @@ export class SiteBackup extends pulumi.ComponentResource {
       keep: { ...DEFAULT_KEEP, ...args.keep },
       tar: options.tar ? { dir: options.tar.dir, keepDays: options.tar.keepDays ?? 7, keep: options.tar.keep ?? 0 } : undefined,
       maxAgeSeconds: longestCronGapSeconds(schedule) + OVERDUE_GRACE_SECONDS,
+      adopt: args.adopt && {
+        repository: args.adopt.repository, snapshotPath: args.adopt.snapshotPath ?? "/shared",
+        dumpFile: args.adopt.dumpFile ?? `sql/${siteDbName(site)}.sql`,
+      },
       drill: drill.enabled ? { maxAgeSeconds: longestCronGapSeconds(drill.schedule) + OVERDUE_GRACE_SECONDS, readDataPercent: drill.readDataPercent } : undefined,
     };
     this.repository = settings.repository;
 
     this.password = createPassword();
     const config = writeConfig();
+    const adopted = args.adopt ? adoptSnapshots() : undefined;
     if (args.restoreOnCreate ?? true) this.restore = restoreIfFresh();
     installSchedule();
     if (args.finalBackupOnDestroy ?? true) this.finalBackup = armFinalBackup();
@@ -98,11 +103,14 @@ export class SiteBackup extends pulumi.ComponentResource {
     function writeConfig(): HostCommand {
       const credentials = checkCredentials(args.credentials ?? {}, `sites.${site}.backup.credentials`);
       const heartbeatUrl = args.heartbeatUrl === undefined ? undefined : pulumi.output(args.heartbeatUrl);
+      const adoptPassword = args.adopt === undefined ? undefined : checkSecretNotEmpty(args.adopt.password, `sites.${site}.backup.adopt.password`);
       return runOnHost(`${name}-config`, target, {
         script: renderBackupConfigScript({ backupConfigDir: siteBackupConfigDir(paths, site), settings }),
         scriptName: `simple-paas-backup-config-${site}`,
-        stdin: pulumi.secret(pulumi.all([parent.password, credentials, heartbeatUrl]).apply(([resticPassword, creds, url]) =>
-          JSON.stringify({ resticPassword, credentials: creds, ...(url === undefined ? {} : { heartbeatUrl: url }) }))),
+        stdin: pulumi.secret(pulumi.all([parent.password, credentials, heartbeatUrl, adoptPassword]).apply(([resticPassword, creds, url, adopt]) =>
+          JSON.stringify({
+            resticPassword, credentials: creds, ...(url === undefined ? {} : { heartbeatUrl: url }), ...(adopt === undefined ? {} : { adoptPassword: adopt }),
+          }))),
       }, { parent, dependsOn: host.ready });
     }
 
@@ -128,7 +136,15 @@ export class SiteBackup extends pulumi.ComponentResource {
       return runOnHost(`${name}-restore-on-create`, target, {
         script: renderRestoreOnCreateScript(spPath, site),
         scriptName: `simple-paas-restore-${site}`,
-      }, { parent, dependsOn: [config, ...siteResources] });
+      }, { parent, dependsOn: [config, ...(adopted ? [adopted] : []), ...siteResources] });
+    }
+
+    /** Runs again when what it adopts changes (it is in the step's text); `sp adopt SITE` copies what is new since. */
+    function adoptSnapshots(): HostCommand {
+      return runOnHost(`${name}-adopt`, target, {
+        script: renderAdoptScript(spPath, site, settings.adopt!),
+        scriptName: `simple-paas-adopt-${site}`,
+      }, { parent, dependsOn: [config] });
     }
 
     function armFinalBackup(): HostCommand {

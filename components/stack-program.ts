@@ -3,7 +3,9 @@
  * out. Kept here so tests run the very program `pulumi up` runs.
  */
 import * as pulumi from "@pulumi/pulumi";
+import * as docker from "@pulumi/docker";
 import { HostBootstrap } from "./host-bootstrap";
+import { hasDigest, pinToDigest, registryLookupAddress } from "./model/image-pin";
 import { SimpleSite } from "./simple-site";
 import { deriveResticPassword } from "./site-backup";
 import { SiteConfig, parseStackConfig } from "./model/stack-config";
@@ -17,6 +19,34 @@ export interface HostProgramSecrets {
 export interface HostProgram {
   host: HostBootstrap;
   sites: SimpleSite[];
+}
+
+/**
+ * The stack config with every `pull: always` site's image pinned to the
+ * digest its tag names in the registry now (asked through a docker
+ * provider of the site's own, `<site>-image-lookup`, on every preview and
+ * up). Run before buildHostProgram; the program is then an async one.
+ */
+export async function pinAlwaysPulledImages(
+  raw: { host?: unknown; backup?: unknown; sites?: unknown },
+  secrets: HostProgramSecrets,
+): Promise<{ host?: unknown; backup?: unknown; sites?: unknown }> {
+  const config = parseStackConfig(raw);
+  if (!config.sites.some((s) => s.pull === "always")) return raw;
+  const sites = await Promise.all(config.sites.map(async (site) => {
+    if (site.pull !== "always" || hasDigest(site.image)) return site;
+    const provider = new docker.Provider(`${site.name}-image-lookup`, {
+      // Only the registry is asked; the host's docker is not needed (nor reachable from here, for a remote host).
+      disableDockerDaemonCheck: true,
+      registryAuth: site.registry && [{
+        address: registryLookupAddress(site.registry.server), username: site.registry.username,
+        password: secretValue(secrets.secrets, [site.name, "registryPassword"]),
+      }],
+    });
+    const found = await docker.getRegistryImage({ name: site.image }, { provider });
+    return { ...site, image: pinToDigest(site.image, found.sha256Digest) };
+  }));
+  return { ...config, sites };
 }
 
 export function buildHostProgram(
@@ -50,7 +80,7 @@ export function buildHostProgram(
 }
 
 function buildSite(site: SiteConfig, host: HostBootstrap, backupDefaults: Record<string, unknown>, secrets: HostProgramSecrets): SimpleSite {
-  const { registry, secretEnv, backup, hashSalt, ...rest } = site;
+  const { registry, secretEnv, backup, hashSalt, pull: _pull, ...rest } = site;
   const siteSecret = (...path: string[]) => secretValue(secrets.secrets, [site.name, ...path]);
   return new SimpleSite(site.name, {
     ...rest,
@@ -67,6 +97,7 @@ function buildSite(site: SiteConfig, host: HostBootstrap, backupDefaults: Record
       // A site's keep refines the stack's keep rather than replacing it.
       keep: { ...(backupDefaults.keep as object | undefined), ...backup?.keep },
       password: secrets.backupKey ? deriveResticPassword(secrets.backupKey, site.name) : undefined,
+      adopt: backup?.adopt && { ...backup.adopt, password: siteSecret("adoptPassword") },
       credentials: secrets.secrets?.apply((s) => readCredentials(s, site.name)),
     },
   });

@@ -2,7 +2,8 @@
 # Writes a site's backup settings and secrets (docs/HOST-LAYOUT.md):
 # backup.env (plain settings, a value of this script), restic_pass and
 # restic.env (secrets, from stdin as JSON:
-# {"resticPassword": "...", "credentials": {"NAME": "value"}, "heartbeatUrl": "..."}).
+# {"resticPassword": "...", "credentials": {"NAME": "value"}, "heartbeatUrl": "...",
+# "adoptPassword": "..."}).
 # The whole input is checked before any file is touched, so a bad one (an
 # empty password) fails without replacing the files of an earlier run. Files
 # are written 0600 through a temp file, so a reader never sees a
@@ -19,8 +20,9 @@ if ! jq -e --arg re "$SP_CREDENTIAL_NAME_PATTERN" '
   type == "object"
   and (.resticPassword | type == "string" and length > 0)
   and ((.credentials // {}) | type == "object" and all(keys[]; test($re)) and all(.[]; type == "string"))
-  and ((.heartbeatUrl // "https://x") | type == "string" and test("^https?://[^[:space:]\"]+$"))' <<<"$input" >/dev/null 2>&1; then
-  sp_die "stdin must be a JSON object with a non-empty string resticPassword, credentials of string values named $SP_CREDENTIAL_NAME_PATTERN and an optional http(s) heartbeatUrl; nothing was written"
+  and ((.heartbeatUrl // "https://x") | type == "string" and test("^https?://[^[:space:]\"]+$"))
+  and ((.adoptPassword // "x") | type == "string" and length > 0)' <<<"$input" >/dev/null 2>&1; then
+  sp_die "stdin must be a JSON object with a non-empty string resticPassword, credentials of string values named $SP_CREDENTIAL_NAME_PATTERN, an optional http(s) heartbeatUrl and an optional non-empty adoptPassword; nothing was written"
 fi
 printf '%s' "$SP_BACKUP_ENV" | sp_write_file "$SP_BACKUP_CONFIG_DIR/backup.env" 0600 root root
 jq -er '.resticPassword | select(type == "string" and length > 0)' <<<"$input" | sp_write_file "$SP_BACKUP_CONFIG_DIR/restic_pass" 0600 root root
@@ -32,5 +34,12 @@ if jq -e 'has("heartbeatUrl") and .heartbeatUrl != null' <<<"$input" >/dev/null;
 elif [ -e "$SP_BACKUP_CONFIG_DIR/heartbeat_url" ]; then
   rm -f -- "$SP_BACKUP_CONFIG_DIR/heartbeat_url"
   sp_changed "$SP_BACKUP_CONFIG_DIR/heartbeat_url: removed"
+fi
+# The password of the original scripts' repository (backup.adopt), for sp adopt.
+if jq -e 'has("adoptPassword") and .adoptPassword != null' <<<"$input" >/dev/null; then
+  jq -j '.adoptPassword' <<<"$input" | sp_write_file "$SP_BACKUP_CONFIG_DIR/adopt_pass" 0600 root root
+elif [ -e "$SP_BACKUP_CONFIG_DIR/adopt_pass" ]; then
+  rm -f -- "$SP_BACKUP_CONFIG_DIR/adopt_pass"
+  sp_changed "$SP_BACKUP_CONFIG_DIR/adopt_pass: removed"
 fi
 sp_finish

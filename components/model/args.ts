@@ -259,6 +259,14 @@ export interface SiteBackupOptions {
   /** Back up one last time before the site is destroyed (the destroy fails if that backup fails). @default true */
   finalBackupOnDestroy?: boolean;
   /**
+   * The site's restic repository from the original scripts: when the site
+   * is created (and when this setting changes) its snapshots are copied
+   * into the site's repository, tagged as the site's, before the restore on
+   * creation runs; `sp adopt SITE` copies what is new there since. The
+   * source is only read. @default none
+   */
+  adopt?: AdoptedRepository;
+  /**
    * Restore drills: the latest snapshot restored where the site cannot see
    * it, its files compared by hash and its database by tables and rows with
    * what the snapshot holds, and `restic check --read-data-subset`. `sp
@@ -271,6 +279,18 @@ export interface SiteBackupOptions {
    * drill, and at `<url>/fail` with the reason after a failed one. @secret
    */
   heartbeatUrl?: pulumi.Input<string>;
+}
+
+/** A repository of the original scripts, whose snapshots a site takes over. */
+export interface AdoptedRepository {
+  /** Where it is: a path (e.g. `/sites/blog/data/restic`) or a restic URL (`b2:bucket:blog`); its backend credentials are the site's `credentials`. */
+  repository: string;
+  /** Its password (the original scripts kept one per site). @secret */
+  password: pulumi.Input<string>;
+  /** Where the data dir's content (public/ private/ sql/) is in its snapshots. @default "/shared" (the scripts backed up inside the site's container) */
+  snapshotPath?: string;
+  /** The database dump in the data dir, as the original scripts wrote it. @default "sql/<database name>.sql" */
+  dumpFile?: string;
 }
 
 /** How many snapshots `sp prune` keeps, per kind (snapshots tagged `manual` are always kept). */

@@ -165,6 +165,13 @@ export const siteBackupOptionsSchema = z.strictObject({
   tar: z.union([z.literal(false), z.strictObject({ dir: absolutePath, keepDays: z.number().int().min(1).max(3650).optional(), keep: z.number().int().min(1).max(1000).optional() })]).optional(),
   restoreOnCreate: z.boolean().optional(),
   finalBackupOnDestroy: z.boolean().optional(),
+  adopt: z.strictObject({
+    repository: repositorySchema,
+    password: nonEmptySecretInput,
+    snapshotPath: absolutePath.optional(),
+    dumpFile: z.string().regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, { message: "must be a relative path of letters, digits and ._- (e.g. sql/blog.sql)" })
+      .refine((p) => !p.split("/").some((s) => s === "." || s === ".."), { message: "must not contain . or .. segments" }).optional(),
+  }).optional(),
   drill: z.strictObject({
     enabled: z.boolean().optional(),
     schedule: cronSchedule.optional(),

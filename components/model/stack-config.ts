@@ -19,7 +19,12 @@ const hostConfigSchema = hostBootstrapSchema.extend({
   database: hostDatabaseSchema.extend({ external: externalDatabaseSchema.omit({ adminPassword: true }).optional() }).optional(),
 });
 
-const backupConfigSchema = siteBackupOptionsSchema.omit({ credentials: true, password: true });
+// The stack's backup defaults apply to every site: a repository to adopt is one site's alone.
+const backupConfigSchema = siteBackupOptionsSchema.omit({ credentials: true, password: true, adopt: true });
+const siteBackupConfigSchema = siteBackupOptionsSchema.omit({ credentials: true, password: true }).extend({
+  /** The password is in `simple-paas:secrets` → `<site>.adoptPassword`. */
+  adopt: siteBackupOptionsSchema.shape.adopt.unwrap().omit({ password: true }).optional(),
+});
 
 const siteConfigSchema = simpleSiteFieldsSchema
   .omit({ host: true, registry: true, secretEnv: true, backup: true, hashSalt: true })
@@ -27,9 +32,11 @@ const siteConfigSchema = simpleSiteFieldsSchema
     registry: simpleSiteFieldsSchema.shape.registry.unwrap().omit({ password: true }).optional(),
     /** Names of secret env values; the values are in `simple-paas:secrets` → `<site>.env.<NAME>`. */
     secretEnv: z.array(envName).optional(),
+    /** `always`: every preview and up asks the registry what the tag names now (stack-program.ts, pinAlwaysPulledImages). */
+    pull: z.enum(["once", "always"]).optional(),
     /** `fromSecrets: true`: the salt is in `simple-paas:secrets` → `<site>.hashSalt`. */
     hashSalt: z.strictObject({ fromSecrets: z.boolean().optional(), env: envName.optional(), plain: z.boolean().optional() }).optional(),
-    backup: z.union([z.literal(false), backupConfigSchema.extend({ enabled: z.boolean().optional() })]).optional(),
+    backup: z.union([z.literal(false), siteBackupConfigSchema.extend({ enabled: z.boolean().optional() })]).optional(),
   })
   .superRefine(checkDeleteDataNeedsFinalBackup);
 

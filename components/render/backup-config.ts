@@ -16,6 +16,8 @@ export interface BackupSettings {
   maxAgeSeconds?: number;
   /** Restore drills: how old the last good one may be, and the share of the repository's data `restic check` reads. */
   drill?: { maxAgeSeconds: number; readDataPercent: number };
+  /** A repository of the original scripts whose snapshots `sp adopt` copies in (its password comes on stdin). */
+  adopt?: { repository: string; snapshotPath: string; dumpFile: string };
 }
 
 export function renderBackupEnv(settings: BackupSettings): string {
@@ -34,6 +36,9 @@ export function renderBackupEnv(settings: BackupSettings): string {
     SP_DRILL: settings.drill ? "yes" : "no",
     SP_DRILL_MAX_AGE: settings.drill?.maxAgeSeconds ?? "",
     SP_DRILL_READ_DATA_PERCENT: settings.drill?.readDataPercent ?? 0,
+    SP_ADOPT_REPOSITORY: settings.adopt?.repository ?? "",
+    SP_ADOPT_PATH: settings.adopt?.snapshotPath ?? "",
+    SP_ADOPT_DUMP: settings.adopt?.dumpFile ?? "",
   });
 }
 
@@ -41,7 +46,7 @@ export function renderBackupEnv(settings: BackupSettings): string {
 const CREDENTIAL_NAME_PATTERN = "^[A-Z_][A-Z0-9_]*$";
 
 /**
- * stdin: `{"resticPassword": "...", "credentials": {"NAME": "value"}, "heartbeatUrl": "..."}`
+ * stdin: `{"resticPassword": "...", "credentials": {"NAME": "value"}, "heartbeatUrl": "...", "adoptPassword": "..."}`
  * (see host-scripts/backup-config.sh).
  */
 export function renderBackupConfigScript(opts: { backupConfigDir: string; settings: BackupSettings }): string {

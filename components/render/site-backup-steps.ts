@@ -19,6 +19,19 @@ export function renderRestoreOnCreateScript(spPath: string, site: string): strin
   });
 }
 
+/** `sp adopt SITE`: the original scripts' snapshots copied into the site's repository (before the restore on creation). */
+export function renderAdoptScript(spPath: string, site: string, from: { repository: string; snapshotPath: string; dumpFile: string }): string {
+  requireRule("spPath", spPath, ABSOLUTE_PATH);
+  requireRule("site", site, SITE_NAME);
+  return renderHostScript({
+    purpose: "copy the snapshots of a site's repository from the original scripts into its own",
+    // What it adopts is in the text: another repository or layout runs the step again.
+    tag: `adopt ${site} from ${from.repository} (${from.snapshotPath}, ${from.dumpFile})`,
+    values: { SP_SP_PATH: spPath, SP_ARGS: ["adopt", site] },
+    file: "run-sp.sh",
+  });
+}
+
 /** The creation of the step whose removal is the final backup. */
 export function renderArmFinalBackupScript(site: string): string {
   requireRule("site", site, SITE_NAME);

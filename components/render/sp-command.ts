@@ -14,7 +14,7 @@ import { SITE_NAME_PATTERN } from "../model/rules";
 
 /** The parts of `sp`, in the order they are put together. */
 export const SP_PARTS = [
-  "sp/common.sh", "sp/tools.sh", "sp/containers.sh", "sp/backup.sh", "sp/database-import.sh", "sp/restore.sh", "sp/drill.sh", "sp/images.sh", "sp/main.sh",
+  "sp/common.sh", "sp/tools.sh", "sp/containers.sh", "sp/backup.sh", "sp/database-import.sh", "sp/restore.sh", "sp/adopt.sh", "sp/drill.sh", "sp/images.sh", "sp/main.sh",
 ] as const;
 
 export interface SpCommandOptions {

@@ -58,6 +58,8 @@ describe("sp backup, prune and restore (real MariaDB and restic)", function () {
   let sp: string;
   let env: NodeJS.ProcessEnv;
   const secret = `restic-env-secret-${rand}`;
+  /** Sites a test makes for itself (their users go in after()). */
+  const extraSites: string[] = [];
   const dir = (...p: string[]) => path.join(tmp, ...p);
   const data = (site: string, ...p: string[]) => dir("sites", site, "data", ...p);
   const run = (...args: string[]): RunResult => runBash(sp, { args, env, timeoutMs: 5 * 60_000 });
@@ -170,7 +172,7 @@ describe("sp backup, prune and restore (real MariaDB and restic)", function () {
   after(() => {
     if (!tmp) return;
     runBash(`mysqladmin --no-defaults --socket=${sock} shutdown 2>/dev/null || true`);
-    for (const site of [A, B, S]) runBash(`userdel sp-${site} 2>/dev/null; groupdel sp-${site} 2>/dev/null; true`);
+    for (const site of [A, B, S, ...extraSites]) runBash(`userdel sp-${site} 2>/dev/null; groupdel sp-${site} 2>/dev/null; true`);
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -363,6 +365,73 @@ describe("sp backup, prune and restore (real MariaDB and restic)", function () {
     } finally {
       fs.writeFileSync(envFile, settings);
     }
+  });
+
+  it("adopts the original scripts' repository: copies and tags its snapshots once, restores them (files, rows, charsets), drills, and prune keeps them", () => {
+    const O = `orig-${rand}`;
+    extraSites.push(O);
+    makeSite(O, {});
+    // The original layout: the data dir backed up where the site's container saw it, the dump in sql/, one repository per site.
+    const shared = dir("orig", "shared");
+    for (const d of ["public", "private", "sql", "tmp"]) fs.mkdirSync(path.join(shared, d), { recursive: true });
+    fs.writeFileSync(dir("orig", "pass"), "the original scripts' password");
+    const origEnv = { ...process.env, RESTIC_REPOSITORY: dir("orig", "restic"), RESTIC_PASSWORD_FILE: dir("orig", "pass"), RESTIC_CACHE_DIR: dir("cache") };
+    sh("restic init", { env: origEnv });
+    sql("CREATE DATABASE o_src; " +
+      "CREATE TABLE o_src.posts (id INT PRIMARY KEY, title VARCHAR(100)) CHARACTER SET latin1 COLLATE latin1_swedish_ci; " +
+      "CREATE TABLE o_src.notes (id INT PRIMARY KEY, body TEXT) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci; " +
+      "INSERT INTO o_src.posts VALUES (1, 'caf\u00e9'); INSERT INTO o_src.notes VALUES (1, 'Gr\u00fc\u00dfe \u2713')");
+    const state = (database: string) => sql("SELECT id, HEX(title) FROM posts ORDER BY id; SELECT id, HEX(body) FROM notes ORDER BY id", database);
+    const origTree = () => sh(`cd ${shared} && find public private sql -type f ! -name '*.sql' -print0 | sort -z | xargs -0r sha256sum`);
+    const snapshot = (tags: string[]) => {
+      sh(`mariadb-dump --no-defaults --socket=${sock} -uroot --single-transaction o_src > ${path.join(shared, "sql", `${db(O)}.sql`)}`);
+      sh(`restic backup --quiet ${shared} --exclude ${path.join(shared, "tmp")} ${tags.map((t) => `--tag ${t}`).join(" ")}`, { env: origEnv });
+      return { tree: origTree(), rows: state("o_src") };
+    };
+    fs.writeFileSync(path.join(shared, "public", "index.html"), "<h1>the original</h1>");
+    fs.writeFileSync(path.join(shared, "private", "upload.bin"), crypto.randomBytes(50_000));
+    fs.writeFileSync(path.join(shared, "tmp", "session"), "not backed up");
+    const first = snapshot(["manual"]);
+    fs.writeFileSync(path.join(shared, "public", "index.html"), "<h1>the original, later</h1>");
+    fs.writeFileSync(path.join(shared, "public", "new.txt"), "new");
+    sql("INSERT INTO o_src.posts VALUES (2, 'na\u00efve'); UPDATE o_src.notes SET body = 'Gr\u00fc\u00df Gott \u2713' WHERE id = 1");
+    const second = snapshot([]);
+    assert.notEqual(first.rows, second.rows);
+
+    const conf = dir("conf", "sites", O, "backup");
+    fs.appendFileSync(path.join(conf, "backup.env"), renderEnvFile({
+      SP_ADOPT_REPOSITORY: dir("orig", "restic"), SP_ADOPT_PATH: shared, SP_ADOPT_DUMP: `sql/${db(O)}.sql`,
+    }));
+    fs.copyFileSync(dir("orig", "pass"), path.join(conf, "adopt_pass"));
+    let r = ok("adopt", O);
+    assert.match(r.stderr, /action=adopt result=ok from=.* copied=2 tagged=2 source-snapshots=2/);
+    const adopted = snapshots(O);
+    assert.equal(adopted.length, 2);
+    for (const sn of adopted) for (const t of [`site=${O}`, "kind=adopted", "layout=original"]) assert.ok(sn.tags.includes(t), `${sn.short_id}: ${sn.tags}`);
+    assert.equal(adopted.filter((sn) => sn.tags.includes("manual")).length, 1, "the original's own tags stay");
+    r = ok("adopt", O);
+    assert.match(r.stderr, /copied=0 tagged=0 source-snapshots=2/, "nothing twice");
+    assert.equal(snapshots(O).length, 2);
+
+    const siteTree = () => sh(`cd ${data(O)} && find public private sql -type f -print0 | sort -z | xargs -0r sha256sum`);
+    const collation = (table: string) => sql(`SELECT TABLE_COLLATION FROM information_schema.TABLES WHERE TABLE_SCHEMA = '${db(O)}' AND TABLE_NAME = '${table}'`).trim();
+    ok("restore", O, "--yes");
+    assert.equal(siteTree(), second.tree, "latest: the original's newest snapshot");
+    assert.equal(state(db(O)), second.rows);
+    assert.equal(collation("posts"), "latin1_swedish_ci");
+    assert.equal(collation("notes"), "utf8mb4_unicode_ci");
+    const older = adopted.find((sn) => sn.tags.includes("manual"))!;
+    ok("restore", O, older.short_id, "--yes");
+    assert.equal(siteTree(), first.tree);
+    assert.equal(state(db(O)), first.rows);
+    ok("drill", O);
+    ok("prune", O);
+    assert.equal(snapshots(O).length, 2, "prune keeps what was adopted");
+    fs.writeFileSync(path.join(conf, "adopt_pass"), "not the original password");
+    r = run("adopt", O);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /cannot list the snapshots of .*orig\/restic with .*adopt_pass/);
+    sql("DROP DATABASE o_src");
   });
 
   it("prunes by retention but keeps manual and final snapshots, then checks", () => {

@@ -291,7 +291,7 @@ prune_one() {
   fi
   unlock_stale
   restic_site forget --tag "site=$SP_SITE" --group-by '' "${keep[@]}" \
-    --keep-tag manual --keep-tag kind=manual --keep-tag kind=final --prune >&2 || die "restic forget --prune failed"
+    --keep-tag manual --keep-tag kind=manual --keep-tag kind=final --keep-tag kind=adopted --prune >&2 || die "restic forget --prune failed"
   restic_site check >&2 || die "restic check found problems in $SP_RESTIC_REPOSITORY"
   log_event prune ok "${keep[*]}"
   EV_DONE=1

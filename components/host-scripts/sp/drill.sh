@@ -40,10 +40,12 @@ restored_listing() {
   (cd -- "$1" && find . -mindepth 1 -printf '%y\t/%P\t%s\n') | awk -F'\t' 'BEGIN { OFS = "\t" } { if ($1 != "f") $3 = "-"; print }' | LC_ALL=C sort
 }
 
-# A dump without what differs between two dumps of the same data (comments, definers).
+# A dump without what differs between two dumps of the same data: comments,
+# definers, and blank lines (a dump made with other options, such as the
+# original scripts' without --routines, has other spacing).
 normalized_dump() {
   # shellcheck disable=SC2016 # backquotes of SQL, not of the shell
-  sed -E -e '/^-- /d' -e '/^--$/d' -e 's/DEFINER=`[^`]*`@`[^`]*`/DEFINER=X/g' -- "$1"
+  sed -E -e '/^-- /d' -e '/^--$/d' -e '/^$/d' -e 's/DEFINER=`[^`]*`@`[^`]*`/DEFINER=X/g' -- "$1"
 }
 
 # sp drill SITE [--scheduled]

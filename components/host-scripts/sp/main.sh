@@ -22,6 +22,7 @@ sp - operate the simple-paas sites of this host (run as root)
   sp restore SITE --if-fresh
   sp tar-restore SITE ARCHIVE [--yes]
   sp drill SITE                    a restore drill of the latest snapshot now
+  sp adopt SITE                    copy the snapshots of the original scripts' repository in
   sp prune-images [--keep N] [--dry-run]
   sp help
 
@@ -58,6 +59,13 @@ restore   restores SNAPSHOT (default: latest) beside DATA, gives the files to th
           tables; without a repository or snapshot there is nothing to restore (exit 0).
           Snapshots of earlier releases (public/ private/ sql/ at their root) restore too.
 tar-restore  the same from a tar backup (a path or a file name in SP_TAR_DIR).
+adopt     copies every snapshot of the site's repository from the original scripts
+          (backup.adopt: SP_ADOPT_REPOSITORY, opened with adopt_pass) that is not here yet
+          into the site's repository (created with the same chunker parameters), and
+          tags the copies site=SITE kind=adopted layout=original: restore, the restore on
+          creation, drills and prune then treat them as the site's, the data dir's
+          content at SP_ADOPT_PATH in them, the dump at SP_ADOPT_DUMP; prune keeps them.
+          The source is only read. Run by pulumi up when backup.adopt is set.
 drill     restores the latest snapshot where the site cannot see it (restic --verify),
           compares the files with what the snapshot lists, imports its dump into a scratch
           database (sandboxed, the site's account) and checks that a second dump equals
@@ -100,6 +108,7 @@ main() {
     restore) cmd_restore "$@" ;;
     tar-restore) cmd_tar_restore "$@" ;;
     drill) cmd_drill "$@" ;;
+    adopt) cmd_adopt "$@" ;;
     prune-images) cmd_prune_images "$@" ;;
     # Internal: one site per process, run by backup/prune/drill under a timeout.
     _backup-one) backup_one "$@" ;;

@@ -82,20 +82,31 @@ start_site_containers() {
 # STAGED_DATA / STAGED_DUMP: where a staged backup ($1) keeps the data dir's
 # public/ private/ sql/ and the dump. Layout 2 (this release's snapshots
 # and archives) holds data/ and dump/; layout 1 (earlier releases) holds
-# public/ private/ sql/ at its root, the dump in sql/.
+# public/ private/ sql/ at its root, the dump in sql/; an adopted snapshot
+# of the original scripts holds them at SP_ADOPT_PATH, the dump at
+# SP_ADOPT_DUMP in there.
 locate_staged() {
   local src="$1"
   if [[ -d "$src/data" && ! -L "$src/data" ]]; then
     STAGED_DATA="$src/data"
     STAGED_DUMP="$src/dump/$SP_DB_NAME.sql"
+    return 0
+  fi
+  if [[ -n "${SP_ADOPT_PATH:-}" && -d "$src$SP_ADOPT_PATH" ]]; then
+    # A snapshot of the original scripts (sp adopt): the data dir's content at SP_ADOPT_PATH,
+    # the dump at SP_ADOPT_DUMP in it. No link on the way there: the path is the stage's own.
+    [[ "$(cd -- "$src$SP_ADOPT_PATH" && pwd -P)" == "$(cd -- "$src" && pwd -P)$SP_ADOPT_PATH" ]] ||
+      die "the snapshot's $SP_ADOPT_PATH goes through a symbolic link; nothing was changed"
+    STAGED_DATA="$src$SP_ADOPT_PATH"
+    STAGED_DUMP="$STAGED_DATA/$SP_ADOPT_DUMP"
   else
     STAGED_DATA="$src"
     STAGED_DUMP="$src/sql/$SP_DB_NAME.sql"
-    # Out of what becomes the site's sql/ before anything moves: the dump is read from root's stage only.
-    if [[ -f "$STAGED_DUMP" && ! -L "$STAGED_DUMP" ]]; then
-      mv -- "$STAGED_DUMP" "$src.dump.sql"
-      STAGED_DUMP="$src.dump.sql"
-    fi
+  fi
+  # Out of what becomes the site's sql/ before anything moves: the dump is read from root's stage only.
+  if [[ -f "$STAGED_DUMP" && ! -L "$STAGED_DUMP" ]]; then
+    mv -- "$STAGED_DUMP" "$src.dump.sql"
+    STAGED_DUMP="$src.dump.sql"
   fi
 }
 

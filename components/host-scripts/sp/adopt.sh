@@ -1,0 +1,87 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # variables shared with the other parts of sp (the assembled sp is checked whole)
+# `sp adopt SITE`: the snapshots of a repository the original scripts made
+# for the site (backup.env's SP_ADOPT_REPOSITORY, opened with adopt_pass,
+# its backend credentials from restic.env) copied into the site's own
+# repository and tagged site=SITE kind=adopted layout=original, so that
+# restore (latest or by id), the restore on creation, drills and prune
+# treat them as the site's. The source repository is only read. Run again,
+# it copies only what is new there: a copy keeps its source's id as its
+# "original", which tells what is already here.
+#
+# A part of the `sp` command (components/render/sp-command.ts puts CONF_DIR
+# and SP_SELF in front of the parts); this header ends at the first blank line.
+
+restic_adopted() {
+  (
+    unset RESTIC_PASSWORD RESTIC_PASSWORD_COMMAND
+    if [[ -f "$SITE_DIR/backup/restic.env" ]]; then
+      # shellcheck source=/dev/null
+      source "$SITE_DIR/backup/restic.env"
+    fi
+    export RESTIC_REPOSITORY="$SP_ADOPT_REPOSITORY"
+    export RESTIC_PASSWORD_FILE="$SITE_DIR/backup/adopt_pass"
+    exec restic "$@"
+  )
+}
+
+# snapshot_originals JSON: one "ID ORIGINAL" line per snapshot (the original is the id when there is none).
+snapshot_originals() { jq -r '.[] | "\(.id) \(.original // .id)"'; }
+
+cmd_adopt() {
+  (( $# == 1 )) || usage_error "usage: sp adopt SITE"
+  check_site_name "$1"
+  load_site_backup "$1"
+  [[ -n "${SP_ADOPT_REPOSITORY:-}" ]] || die "'$SP_SITE' has no repository to adopt (its backup has no adopt setting)"
+  [[ -f "$SITE_DIR/backup/adopt_pass" ]] || die "there is no $SITE_DIR/backup/adopt_pass"
+  lock_site
+  begin_event adopt "$SP_SITE"
+  local source_json own_json id original copied=() tagged=()
+  declare -A have=()
+  source_json="$(restic_adopted snapshots --json 2>"$WORK/source.err")" || {
+    cat -- "$WORK/source.err" >&2
+    die "cannot list the snapshots of $SP_ADOPT_REPOSITORY with $SITE_DIR/backup/adopt_pass (the original scripts' password for '$SP_SITE'?)"
+  }
+  probe_repo
+  if [[ "$REPO_STATE" == missing ]]; then
+    warn "creating the restic repository $SP_RESTIC_REPOSITORY (with the chunker parameters of $SP_ADOPT_REPOSITORY: copies share their data)"
+    (
+      export RESTIC_FROM_REPOSITORY="$SP_ADOPT_REPOSITORY" RESTIC_FROM_PASSWORD_FILE="$SITE_DIR/backup/adopt_pass"
+      restic_site init --copy-chunker-params >&2
+    ) || die "restic init of $SP_RESTIC_REPOSITORY failed"
+  fi
+  own_json="$(restic_site snapshots --json 2>"$WORK/own.err")" || {
+    cat -- "$WORK/own.err" >&2
+    if grep -qi "wrong password" "$WORK/own.err"; then die_wrong_password; fi
+    die "cannot list the snapshots of $SP_RESTIC_REPOSITORY"
+  }
+  while read -r id original; do
+    if [[ -n "$id" ]]; then have["$original"]=1; fi
+  done < <(snapshot_originals <<<"$own_json")
+  local todo=() originals=()
+  while read -r id original; do
+    if [[ -z "$id" ]]; then continue; fi
+    originals+=("$original")
+    if [[ -z "${have[$original]:-}" ]]; then todo+=("$id"); fi
+  done < <(snapshot_originals <<<"$source_json")
+  if (( ${#todo[@]} )); then
+    warn "copying ${#todo[@]} snapshot(s) from $SP_ADOPT_REPOSITORY"
+    (
+      export RESTIC_FROM_REPOSITORY="$SP_ADOPT_REPOSITORY" RESTIC_FROM_PASSWORD_FILE="$SITE_DIR/backup/adopt_pass"
+      restic_site copy "${todo[@]}" >&2
+    ) || die "restic copy from $SP_ADOPT_REPOSITORY failed"
+    copied=("${todo[@]}")
+    own_json="$(restic_site snapshots --json)" || die "cannot list the snapshots of $SP_RESTIC_REPOSITORY"
+  fi
+  # Copies of the source's snapshots not yet tagged as the site's (this run's, or those of a run cut short before it tagged them).
+  local wanted=" ${originals[*]:-} "
+  while read -r id original; do
+    if [[ -n "$id" && "$wanted" == *" $original "* ]]; then tagged+=("$id"); fi
+  done < <(jq -r --arg tag "site=$SP_SITE" '[.[] | select((.tags // []) | index($tag) | not)]' <<<"$own_json" | snapshot_originals)
+  if (( ${#tagged[@]} )); then
+    restic_site tag --add "site=$SP_SITE" --add kind=adopted --add layout=original "${tagged[@]}" >&2 ||
+      die "restic tag of the copied snapshots failed"
+  fi
+  log_event adopt ok "from=$SP_ADOPT_REPOSITORY copied=${#copied[@]} tagged=${#tagged[@]} source-snapshots=$(jq length <<<"$source_json")"
+  EV_DONE=1
+}
