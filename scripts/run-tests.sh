@@ -3,7 +3,7 @@
 # nothing but the test services.
 #
 #   this machine  integration, e2e (platform, recovery, remote, local-stack,
-#                 yaml), security, faults — one after another: they all use
+#                 yaml, adopt), security, faults — one after another: they all use
 #                 this machine's /sites, MariaDB, cron, docker settings and ports.
 #   apart         unit (mocks), the package tests (npm pack into a new
 #                 project; the component package's schema from the engine),
@@ -30,7 +30,7 @@ for f in test/integration/*.test.ts; do
   [[ " ${apart_suites[*]} " == *" $f "* ]] || this_machine_suites+=("$f")
 done
 this_machine_suites+=(
-  test/e2e/platform.test.ts test/e2e/recovery.test.ts test/e2e/remote.test.ts test/e2e/local-stack.test.ts test/e2e/yaml.test.ts
+  test/e2e/platform.test.ts test/e2e/recovery.test.ts test/e2e/remote.test.ts test/e2e/local-stack.test.ts test/e2e/yaml.test.ts test/e2e/adopt.test.ts
   test/security/*.test.ts
   test/faults/*.test.ts
 )

@@ -114,7 +114,11 @@ export async function disposePlatform(platform: Platform | undefined): Promise<v
 /** The e2e host: this machine (or the test sshd's), three sites, pebble as the ACME server (no `up` yet). */
 export async function createPlatform(
   name: string,
-  opts: { connection?: boolean; backup?: Record<string, unknown>; sites?: readonly string[]; memcached?: boolean } = {},
+  opts: {
+    connection?: boolean; backup?: Record<string, unknown>; sites?: readonly string[]; memcached?: boolean;
+    /** More of each site's secrets (simple-paas:secrets.<site>), e.g. a hashSalt or an adoptPassword. */
+    siteSecrets?: Record<string, Record<string, unknown>>;
+  } = {},
 ): Promise<Platform> {
   const env = ensureServices();
   const siteNames = opts.sites ?? SITES;
@@ -141,7 +145,7 @@ export async function createPlatform(
   const backup = { schedule: "@hourly", pruneSchedule: "30 3 * * *", ...(opts.backup ?? {}) };
   const registryPassword = fs.readFileSync(env.registryPasswordFile, "utf8").trim();
   const secrets: Record<string, unknown> = {};
-  for (const s of siteNames) secrets[s] = { registryPassword, env: { API_TOKEN: `token-of-${s}` } };
+  for (const s of siteNames) secrets[s] = { registryPassword, env: { API_TOKEN: `token-of-${s}` }, ...opts.siteSecrets?.[s] };
   const programSecrets = {
     sshPrivateKey: opts.connection ? fs.readFileSync(env.sshKeyFile, "utf8") : undefined,
     backupKey: "e2e-backup-key-kept-off-the-host",

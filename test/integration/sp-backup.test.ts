@@ -427,6 +427,11 @@ describe("sp backup, prune and restore (real MariaDB and restic)", function () {
     ok("drill", O);
     ok("prune", O);
     assert.equal(snapshots(O).length, 2, "prune keeps what was adopted");
+    // On a new host the old repository is gone with the old host; what was copied is enough.
+    fs.renameSync(dir("orig", "restic"), dir("orig", "restic.away"));
+    r = ok("adopt", O);
+    assert.match(r.stderr, /orig\/restic is gone, and its snapshots were adopted before: nothing to copy/);
+    fs.renameSync(dir("orig", "restic.away"), dir("orig", "restic"));
     fs.writeFileSync(path.join(conf, "adopt_pass"), "not the original password");
     r = run("adopt", O);
     assert.equal(r.status, 1);

@@ -60,7 +60,7 @@ describe("host setup scripts (rendering)", () => {
 
   it("installs the MariaDB server only for a local database, iptables and util-linux always", () => {
     const local = renderHostPackagesScript(hostInput());
-    assert.match(local, /^readonly -a SP_PACKAGES=\('docker\.io' 'restic' 'cron' 'jq' 'curl' 'ca-certificates' 'openssl' 'mariadb-client' 'iproute2' 'iptables' 'util-linux' 'mariadb-server'\)$/m);
+    assert.match(local, /^readonly -a SP_PACKAGES=\('docker\.io' 'restic' 'cron' 'logrotate' 'jq' 'curl' 'ca-certificates' 'openssl' 'mariadb-client' 'iproute2' 'iptables' 'util-linux' 'mariadb-server'\)$/m);
     assert.equal(valueOf(local, "SP_LOCAL_DATABASE"), "yes");
     const ext = renderHostPackagesScript(hostInput(external));
     assert.doesNotMatch(ext, /'mariadb-server'|'memcached'/);

@@ -12,21 +12,19 @@
 # A part of the `sp` command (components/render/sp-command.ts puts CONF_DIR
 # and SP_SELF in front of the parts); this header ends at the first blank line.
 
-restic_adopted() {
-  (
-    unset RESTIC_PASSWORD RESTIC_PASSWORD_COMMAND
-    if [[ -f "$SITE_DIR/backup/restic.env" ]]; then
-      # shellcheck source=/dev/null
-      source "$SITE_DIR/backup/restic.env"
-    fi
-    export RESTIC_REPOSITORY="$SP_ADOPT_REPOSITORY"
-    export RESTIC_PASSWORD_FILE="$SITE_DIR/backup/adopt_pass"
-    exec restic "$@"
-  )
-}
+restic_adopted() { restic_repo "$SP_ADOPT_REPOSITORY" "$SITE_DIR/backup/adopt_pass" "$@"; }
 
 # snapshot_originals JSON: one "ID ORIGINAL" line per snapshot (the original is the id when there is none).
 snapshot_originals() { jq -r '.[] | "\(.id) \(.original // .id)"'; }
+
+# True when the site's repository holds snapshots adopted earlier.
+adopted_before() {
+  local json
+  probe_repo
+  [[ "$REPO_STATE" == ok ]] || return 1
+  json="$(restic_site snapshots --json --tag "site=$SP_SITE,kind=adopted")" || die "cannot list the snapshots of $SP_RESTIC_REPOSITORY"
+  (( $(jq length <<<"$json") > 0 ))
+}
 
 cmd_adopt() {
   (( $# == 1 )) || usage_error "usage: sp adopt SITE"
@@ -36,8 +34,19 @@ cmd_adopt() {
   [[ -f "$SITE_DIR/backup/adopt_pass" ]] || die "there is no $SITE_DIR/backup/adopt_pass"
   lock_site
   begin_event adopt "$SP_SITE"
-  local source_json own_json id original copied=() tagged=()
+  local source_json own_json id original copied=() tagged=() dir=""
   declare -A have=()
+  case "$SP_ADOPT_REPOSITORY" in
+    local:/*) dir="${SP_ADOPT_REPOSITORY#local:}" ;;
+    /*) dir="$SP_ADOPT_REPOSITORY" ;;
+  esac
+  # A new host from the backups: the old host's repository went with it, its copies did not.
+  if [[ -n "$dir" && ! -e "$dir" ]] && adopted_before; then
+    warn "$SP_ADOPT_REPOSITORY is gone, and its snapshots were adopted before: nothing to copy"
+    log_event adopt ok "from=$SP_ADOPT_REPOSITORY gone; adopted before"
+    EV_DONE=1
+    return 0
+  fi
   source_json="$(restic_adopted snapshots --json 2>"$WORK/source.err")" || {
     cat -- "$WORK/source.err" >&2
     die "cannot list the snapshots of $SP_ADOPT_REPOSITORY with $SITE_DIR/backup/adopt_pass (the original scripts' password for '$SP_SITE'?)"
@@ -45,10 +54,8 @@ cmd_adopt() {
   probe_repo
   if [[ "$REPO_STATE" == missing ]]; then
     warn "creating the restic repository $SP_RESTIC_REPOSITORY (with the chunker parameters of $SP_ADOPT_REPOSITORY: copies share their data)"
-    (
-      export RESTIC_FROM_REPOSITORY="$SP_ADOPT_REPOSITORY" RESTIC_FROM_PASSWORD_FILE="$SITE_DIR/backup/adopt_pass"
-      restic_site init --copy-chunker-params >&2
-    ) || die "restic init of $SP_RESTIC_REPOSITORY failed"
+    restic_site init --copy-chunker-params --from-repo "$SP_ADOPT_REPOSITORY" --from-password-file "$SITE_DIR/backup/adopt_pass" >&2 ||
+      die "restic init of $SP_RESTIC_REPOSITORY failed"
   fi
   own_json="$(restic_site snapshots --json 2>"$WORK/own.err")" || {
     cat -- "$WORK/own.err" >&2
@@ -66,10 +73,8 @@ cmd_adopt() {
   done < <(snapshot_originals <<<"$source_json")
   if (( ${#todo[@]} )); then
     warn "copying ${#todo[@]} snapshot(s) from $SP_ADOPT_REPOSITORY"
-    (
-      export RESTIC_FROM_REPOSITORY="$SP_ADOPT_REPOSITORY" RESTIC_FROM_PASSWORD_FILE="$SITE_DIR/backup/adopt_pass"
-      restic_site copy "${todo[@]}" >&2
-    ) || die "restic copy from $SP_ADOPT_REPOSITORY failed"
+    restic_site copy --from-repo "$SP_ADOPT_REPOSITORY" --from-password-file "$SITE_DIR/backup/adopt_pass" "${todo[@]}" >&2 ||
+      die "restic copy from $SP_ADOPT_REPOSITORY failed"
     copied=("${todo[@]}")
     own_json="$(restic_site snapshots --json)" || die "cannot list the snapshots of $SP_RESTIC_REPOSITORY"
   fi

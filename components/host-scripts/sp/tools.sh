@@ -14,15 +14,20 @@ unlock_stale() {
 
 # restic on the site's repository. restic.env (backend credentials) is
 # sourced in this subshell only and never printed.
-restic_site() {
+restic_site() { restic_repo "$SP_RESTIC_REPOSITORY" "$SITE_DIR/backup/restic_pass" "$@"; }
+
+# restic_repo REPOSITORY PASSWORD_FILE ARGS...: restic on any repository of
+# the site (its own; sp adopt's source), with the site's backend credentials.
+restic_repo() {
   (
     unset RESTIC_PASSWORD RESTIC_PASSWORD_COMMAND
     if [[ -f "$SITE_DIR/backup/restic.env" ]]; then
       # shellcheck source=/dev/null
       source "$SITE_DIR/backup/restic.env"
     fi
-    export RESTIC_REPOSITORY="$SP_RESTIC_REPOSITORY"
-    export RESTIC_PASSWORD_FILE="$SITE_DIR/backup/restic_pass"
+    export RESTIC_REPOSITORY="$1"
+    export RESTIC_PASSWORD_FILE="$2"
+    shift 2
     exec restic "$@"
   )
 }
