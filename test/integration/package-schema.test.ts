@@ -36,7 +36,7 @@ describe("component package schema (pulumi package get-schema)", function () {
   it("marks the secrets secret and carries defaults", () => {
     const prop = (t: string, k: string) => schema.types[`simple-paas:index:${t}`].properties![k];
     for (const [t, k] of [["HostConnection", "privateKey"], ["ExternalDatabase", "adminPassword"], ["RegistryCredentials", "password"],
-      ["SiteOptions", "secretEnv"], ["SiteBackupSettings", "password"], ["SiteBackupSettings", "credentials"], ["SiteBackupOptions", "heartbeatUrl"], ["SiteHashSalt", "value"]]) {
+      ["SiteOptions", "secretEnv"], ["SiteBackupSettings", "password"], ["SiteBackupSettings", "credentials"], ["SiteBackupOptions", "heartbeatUrl"], ["SiteHashSalt", "value"], ["AdoptedRepository", "password"]]) {
       assert.equal(prop(t, k).secret, true, `${t}.${k}`);
     }
     assert.equal(schema.resources["simple-paas:index:HostWithSites"].inputProperties.backupKey.secret, true);

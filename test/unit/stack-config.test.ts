@@ -258,4 +258,26 @@ describe("parseStackConfig", () => {
       `simple-paas:sites[2].cron[0].schedule: "@reboot"`,
     ]);
   });
+  describe("moving from the original scripts (issue 17)", () => {
+    it("takes a site's salt, pull and adopted repository", () => {
+      const parsed = parseStackConfig({ sites: [site("shop", {
+        pull: "always", hashSalt: { fromSecrets: true, plain: true },
+        backup: { adopt: { repository: "b2:old-backups:shop", snapshotPath: "/shared", dumpFile: "sql/shop.sql" } },
+      })] });
+      assert.equal(parsed.sites[0].pull, "always");
+      assert.deepEqual(parsed.sites[0].hashSalt, { fromSecrets: true, plain: true });
+    });
+
+    it("refuses an adopted repository for every site at once", () => {
+      assert.deepEqual(problemsOf({ backup: { adopt: { repository: "/x" } }, sites: [site("a")] }), ["simple-paas:backup.adopt: is not a known option"]);
+    });
+
+    it("names field, value and rule of a bad pull, salt name or dump path", () => {
+      assertOneProblem({ sites: [site("a", { pull: "sometimes" })] }, "simple-paas:sites[0].pull", "sometimes", /expected one of "once"\|"always"/);
+      assertOneProblem({ sites: [site("a", { hashSalt: { plain: true }, env: { HASH_SALT: "x" } })] }, "simple-paas:sites[0].hashSalt.env", "HASH_SALT", /is also in env/);
+      assertOneProblem({ sites: [site("a", { backup: { adopt: { repository: "/x", dumpFile: "../etc/shadow" } } })] },
+        "simple-paas:sites[0].backup.adopt.dumpFile", "../etc/shadow", /must not contain \. or \.\. segments/);
+      assertOneProblem({ sites: [site("a", { hashSalt: { env: "SITE_URL" } })] }, "simple-paas:sites[0].hashSalt.env", "SITE_URL", /is set by simple-paas itself/);
+    });
+  });
 });
