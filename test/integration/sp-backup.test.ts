@@ -439,6 +439,41 @@ describe("sp backup, prune and restore (real MariaDB and restic)", function () {
     sql("DROP DATABASE o_src");
   });
 
+  it("an adopted snapshot whose data path is a link (a site could write the original's repository) is refused: nothing is given to the site", () => {
+    // The original scripts ran restic inside the site's container: a compromised site knew its password and could
+    // write its repository. Its snapshot's /shared is a link to a directory of root's on the host.
+    const E = `evil-${rand}`;
+    extraSites.push(E);
+    makeSite(E, {});
+    const target = dir("evil", "roots-dir");
+    fs.mkdirSync(path.join(target, "public"), { recursive: true });
+    fs.writeFileSync(path.join(target, "public", "config"), "root's");
+    // With a complete dump, so that nothing but the link stops the restore.
+    fs.mkdirSync(path.join(target, "sql"));
+    fs.writeFileSync(path.join(target, "sql", `${db(E)}.sql`), "CREATE TABLE planted (id INT);\n-- Dump completed on 2026-01-01\n");
+    fs.symlinkSync(target, dir("evil", "shared"));
+    fs.writeFileSync(dir("evil", "pass"), "the site knew this one");
+    const evilEnv = { ...process.env, RESTIC_REPOSITORY: dir("evil", "restic"), RESTIC_PASSWORD_FILE: dir("evil", "pass"), RESTIC_CACHE_DIR: dir("cache") };
+    sh("restic init", { env: evilEnv });
+    sh(`restic backup --quiet ${dir("evil", "shared")}`, { env: evilEnv });
+    const conf = dir("conf", "sites", E, "backup");
+    fs.appendFileSync(path.join(conf, "backup.env"), renderEnvFile({
+      SP_ADOPT_REPOSITORY: dir("evil", "restic"), SP_ADOPT_PATH: dir("evil", "shared"), SP_ADOPT_DUMP: `sql/${db(E)}.sql`,
+    }));
+    fs.copyFileSync(dir("evil", "pass"), path.join(conf, "adopt_pass"));
+    ok("adopt", E);
+    const filesBefore = tree(E);
+    const rowsBefore = rows(E);
+    const r = run("restore", E, "--yes");
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /the snapshot's .*evil\/shared goes through a symbolic link; nothing was changed/);
+    assert.equal(sh(`stat -c '%u:%g' ${target} ${path.join(target, "public")} ${path.join(target, "public", "config")} ${path.join(target, "sql", `${db(E)}.sql`)}`),
+      "0:0\n0:0\n0:0\n0:0\n", "root's directory is not given to the site");
+    assert.equal(fs.readFileSync(path.join(target, "public", "config"), "utf8"), "root's");
+    assert.equal(tree(E), filesBefore);
+    assert.equal(rows(E), rowsBefore);
+  });
+
   it("prunes by retention but keeps manual and final snapshots, then checks", () => {
     ok("backup", B, "--final");
     ok("backup", B, "--scheduled");
