@@ -144,7 +144,8 @@ export class SiteBackup extends pulumi.ComponentResource {
       return runOnHost(`${name}-adopt`, target, {
         script: renderAdoptScript(spPath, site, settings.adopt!),
         scriptName: `simple-paas-adopt-${site}`,
-      }, { parent, dependsOn: [config] });
+      // sp reads the site's settings (its setup step writes them) and locks it.
+      }, { parent, dependsOn: [config, ...siteResources] });
     }
 
     function armFinalBackup(): HostCommand {

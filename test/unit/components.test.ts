@@ -144,6 +144,23 @@ describe("SimpleSite (mocks)", () => {
     findRecorded("docker:index/container:Container", containerName("min"));
   });
 
+  it("adopts an original repository after the site's setup and database, and before the restore on creation", async () => {
+    const host = newHost();
+    new SimpleSite("old", {
+      host, name: "old", image: "nginx:1.27", domains: ["old.example.com"],
+      backup: { adopt: { repository: "/sites/old/data/restic", password: pulumi.secret("the old one") } },
+    }, { transformations: [recordGraph] });
+    await settle();
+    const adopt = graphEntry("old-backup-adopt");
+    for (const dep of ["old-backup-config", "old-setup", "old-database"]) assert.ok(adopt.dependsOn.includes(dep), `adopt depends on ${dep}: ${adopt.dependsOn}`);
+    assert.ok(graphEntry("old-backup-restore-on-create").dependsOn.includes("old-backup-adopt"), "the restore sees the adopted snapshots");
+    const config = findRecorded(CMD, "old-backup-config").inputs;
+    assert.match(config.create as string, /SP_ADOPT_REPOSITORY=\W*\/sites\/old\/data\/restic\W/);
+    assert.match(config.create as string, /SP_ADOPT_PATH=\W*\/shared\W/);
+    assert.match(config.create as string, /SP_ADOPT_DUMP=\W*sql\/old\.sql\W/);
+    assert.doesNotMatch(JSON.stringify(recorded.map((r) => r.inputs.create)), /the old one/, "the password only on stdin");
+  });
+
   it("creates dirs and database before the container, and the restore before the container", async () => {
     const host = newHost();
     newSite(host);
