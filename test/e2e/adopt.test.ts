@@ -96,6 +96,15 @@ describe("a host of the original scripts, adopted in place and then rebuilt from
     }
   });
 
+  it("refuses a bad adopt setting in the preview, naming field, value and rule, before anything exists", async () => {
+    await platform.setSites([siteConfig(SITE, "v1", { backup: { adopt: { repository: OLD_REPO, dumpFile: "../../etc/shadow" } } })]);
+    await assert.rejects(platform.preview(), (err: Error) => {
+      assert.match(err.message, /simple-paas:sites\[0\]\.backup\.adopt\.dumpFile: "\.\.\/\.\.\/etc\/shadow" must not contain \. or \.\. segments/);
+      return true;
+    });
+    assert.equal(sh(`docker ps -aq --filter label=simple-paas.site=${SITE}`).trim(), "", "nothing was created");
+  });
+
   it("takes the site over in place: its files, rows, charsets and salt stay, and its old snapshots become its own", async () => {
     await platform.setSites([siteConfig(SITE, "v1", {
       hashSalt: { fromSecrets: true, plain: true },

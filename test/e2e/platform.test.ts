@@ -149,34 +149,41 @@ except Exception as e:
   });
 
   it("pull: always — a re-pushed tag shows in the preview and rolls out beside the old container with zero failed requests", async () => {
-    const rolling = "127.0.0.1:5000/site-app:rolling";
-    // What a CI pipeline does: build, then push the same tag again (the docker client is logged in to the test registry).
-    const push = (version: string) => sh(`docker tag simple-paas-test/site-app:${version} ${rolling} && docker push -q ${rolling} >/dev/null && docker image rm ${rolling} >/dev/null`);
-    push("v1");
-    const sitesWith = () => [siteConfig("alpha", "v2"), siteConfig("beta", "rolling", { pull: "always" }), siteConfig("gamma")];
-    await platform.setSites(sitesWith());
-    await platform.up();
-    assert.match((await httpsGet("beta.test", "/", roots)).body, /site-app version v1/);
-    push("v2");
-    const steps = await platform.preview();
-    assert.equal(steps.filter((s) => /^create docker:index\/container:Container::beta-container-[0-9a-f]{10}$/.test(s)).length, 1, steps.join("\n"));
-    assert.equal(steps.filter((s) => /^delete docker:index\/container:Container::beta-container-[0-9a-f]{10}$/.test(s)).length, 1, steps.join("\n"));
-    assert.deepEqual(steps.filter((s) => /Container::/.test(s) && !/^(create|delete) /.test(s)), [], "no container is replaced in place");
-    for (const step of steps) assert.match(step, /::beta-/, `only beta changes: ${step}`);
-    const load = startLoad("beta.test", roots);
-    let timeline = "";
+    const { registry, registryUser, registryPasswordFile } = platform.env;
+    const rolling = `${registry}/site-app:rolling`;
+    // What a CI pipeline does: build, then push the same tag again (with a throwaway client login, as build-images.sh does).
+    const cfg = fs.mkdtempSync("/tmp/sp-docker-config-");
     try {
-      timeline = timelineOf((await platform.up()).events);
+      sh(`DOCKER_CONFIG=${cfg} docker login ${registry} --username ${registryUser} --password-stdin <${registryPasswordFile} >/dev/null 2>&1`);
+      const push = (version: string) =>
+        sh(`docker tag simple-paas-test/site-app:${version} ${rolling} && DOCKER_CONFIG=${cfg} docker push -q ${rolling} >/dev/null && docker image rm ${rolling} >/dev/null`);
+      push("v1");
+      await platform.setSites([siteConfig("alpha", "v2"), siteConfig("beta", "rolling", { pull: "always" }), siteConfig("gamma")]);
+      await platform.up();
+      assert.match((await httpsGet("beta.test", "/", roots)).body, /site-app version v1/);
+      push("v2");
+      const steps = await platform.preview();
+      assert.equal(steps.filter((s) => /^create docker:index\/container:Container::beta-container-[0-9a-f]{10}$/.test(s)).length, 1, steps.join("\n"));
+      assert.equal(steps.filter((s) => /^delete docker:index\/container:Container::beta-container-[0-9a-f]{10}$/.test(s)).length, 1, steps.join("\n"));
+      assert.deepEqual(steps.filter((s) => /Container::/.test(s) && !/^(create|delete) /.test(s)), [], "no container is replaced in place");
+      for (const step of steps) assert.match(step, /::beta-/, `only beta changes: ${step}`);
+      const load = startLoad("beta.test", roots);
+      let timeline = "";
+      try {
+        timeline = timelineOf((await platform.up()).events);
+      } finally {
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+      const result = await load.stop();
+      assert.deepEqual(result.failed, [], `${result.failed.length} failed of ${result.ok + result.failed.length}; the engine's steps:\n${timeline}`);
+      assert.ok(result.ok > 20, `the load ran (${result.ok} requests)`);
+      assert.match((await httpsGet("beta.test", "/", roots)).body, /site-app version v2/);
+      // The rollback history names the exact image, not the moving tag.
+      const history = fs.readFileSync("/var/lib/simple-paas/backup-status/beta.images", "utf8").trim().split("\n");
+      assert.match(history.at(-1)!, new RegExp(` ${registry.replace(/\./g, "\\.")}/site-app@sha256:[0-9a-f]{64}$`), history.join("\n"));
     } finally {
-      await new Promise((r) => setTimeout(r, 2000));
+      fs.rmSync(cfg, { recursive: true, force: true });
     }
-    const result = await load.stop();
-    assert.deepEqual(result.failed, [], `${result.failed.length} failed of ${result.ok + result.failed.length}; the engine's steps:\n${timeline}`);
-    assert.ok(result.ok > 20, `the load ran (${result.ok} requests)`);
-    assert.match((await httpsGet("beta.test", "/", roots)).body, /site-app version v2/);
-    // The rollback history names the exact image, not the moving tag.
-    const history = fs.readFileSync("/var/lib/simple-paas/backup-status/beta.images", "utf8").trim().split("\n");
-    assert.match(history.at(-1)!, / 127\.0\.0\.1:5000\/site-app@sha256:[0-9a-f]{64}$/, history.join("\n"));
   });
 
   it("destroy takes final backups, then removes containers, network, databases, users and data (deleteDataOnDestroy), keeping the repositories", async () => {
