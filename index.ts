@@ -5,7 +5,7 @@
  * SiteBackup) per site. Secrets come from their own secret config keys:
  *   simple-paas:sshPrivateKey   SSH key for `host.connection`
  *   simple-paas:backupKey       derives every site's restic password (keep it off the host!)
- *   simple-paas:secrets         { <site>: { registryPassword, hashSalt, env: { NAME: value }, backupCredentials: { NAME: value } },
+ *   simple-paas:secrets         { <site>: { registryPassword, hashSalt, adoptPassword, env: { NAME: value }, backupCredentials: { NAME: value } },
  *                                 backupCredentials: { NAME: value } (all sites), database: { adminPassword } (external DB) }
  */
 import * as pulumi from "@pulumi/pulumi";
