@@ -43,6 +43,10 @@ pulumi.runtime.setMocks(
       return { id: `${args.name}-id`, state };
     },
     call(args: pulumi.runtime.MockCallArgs) {
+      // The registry's answer for a tag: a digest made from the name, so a test knows it.
+      if (args.token === "docker:index/getRegistryImage:getRegistryImage") {
+        return { ...args.inputs, sha256Digest: mockRegistryDigest(String(args.inputs.name)) };
+      }
       return args.inputs;
     },
   },
@@ -50,6 +54,11 @@ pulumi.runtime.setMocks(
   "unit",
   false,
 );
+}
+
+/** What the mocked registry says a tag names now. */
+export function mockRegistryDigest(image: string): string {
+  return `sha256:${require("node:crypto").createHash("sha256").update(image).digest("hex")}`;
 }
 
 /** A transformation that records parent and dependsOn of every child of the component it is given to. */

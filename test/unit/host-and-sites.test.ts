@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { containerName, findRecorded, installRecordingMocks, isSecretOutput, recorded, resetRecorded, settle, valueOf } from "../support/mocks";
+import { containerName, findRecorded, installRecordingMocks, isSecretOutput, mockRegistryDigest, recorded, resetRecorded, settle, valueOf } from "../support/mocks";
 import { HostBootstrap, SimpleSite } from "../../components";
 import { shellQuote } from "../../components/render/shell";
 import { scriptValue } from "../support/script-values";
@@ -86,6 +86,32 @@ describe("the host program (mocks)", () => {
     const again = await valueOf((require("../../components") as typeof import("../../components")).deriveResticPassword("stack-key", "blog"));
     assert.equal(password, again, "the same key gives the same password after destroy or on a new host");
     assert.equal(await isSecretOutput(program.sites[0].backup!.password), true);
+  });
+
+  it("pull: always pins the site's tag to the digest the registry gives, asked with the site's registry login; other sites stay as written", async () => {
+    const { buildHostProgram, pinAlwaysPulledImages } = require("../../components/stack-program") as typeof import("../../components/stack-program");
+    const secrets = { backupKey: pulumi.secret("stack-key"), secrets: pulumi.secret({ web: { registryPassword: "pw" } }) as unknown as pulumi.Output<Record<string, unknown>> };
+    const raw = { sites: [
+      { name: "web", image: "127.0.0.1:5000/site-app:rolling", registry: { server: "127.0.0.1:5000", username: "deploy" }, domains: ["web.example.com"], pull: "always" },
+      { name: "pinned", image: "nginx:1.27", domains: ["pinned.example.com"] },
+    ] };
+    const pinned = await pinAlwaysPulledImages(raw, secrets) as { sites: { name: string; image: string }[] };
+    const digest = mockRegistryDigest("127.0.0.1:5000/site-app:rolling");
+    assert.equal(pinned.sites[0].image, `127.0.0.1:5000/site-app@${digest}`);
+    assert.equal(pinned.sites[1].image, "nginx:1.27");
+    const lookup = findRecorded("pulumi:providers:docker", "web-image-lookup").inputs;
+    // A provider's inputs reach the engine as strings (objects as JSON).
+    assert.equal(String(lookup.disableDockerDaemonCheck), "true");
+    // The password makes the whole registryAuth a secret: the engine's secret wrapper around its JSON.
+    const wrapped = lookup.registryAuth as { value?: string };
+    assert.equal(typeof wrapped, "object", "registryAuth is a secret");
+    const auth = wrapped.value!;
+    assert.match(auth, /"address":"http:\/\/127\.0\.0\.1:5000"/, `a loopback registry over HTTP: ${auth}`);
+    assert.equal(recorded.some((r) => r.name === "pinned-image-lookup"), false, "no lookup for a site without pull: always");
+    const program = buildHostProgram(pinned, secrets);
+    await valueOf(program.sites[0].containerName);
+    await settle();
+    assert.equal(findRecorded("docker:index/remoteImage:RemoteImage", "web-image").inputs.name, `127.0.0.1:5000/site-app@${digest}`);
   });
 
   it("gives a site its own hash salt from simple-paas:secrets, as the plain HASH_SALT its image reads, kept secret", async () => {
