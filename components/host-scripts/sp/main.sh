@@ -45,7 +45,7 @@ backup    1. dumps the site database (tables, routines, triggers, events; no CRE
           --all: each site with backups in turn, each within SP_BACKUP_TIMEOUT seconds
           (default 3600); a failure does not stop the others. Scheduled backups
           (--scheduled) of different sites run one at a time on the host: one that finds
-          another running waits for it (then "skipped", exit 1, if it waits too long).
+          another running waits for it, at most 10 minutes, then runs beside it.
 prune     restic forget --prune with the site's SP_KEEP_* over all its snapshots as one
           group (also those of an earlier host), always keeping those tagged manual,
           kind=manual or kind=final; then restic check.

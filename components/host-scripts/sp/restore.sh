@@ -103,8 +103,12 @@ locate_staged() {
     STAGED_DATA="$src"
     STAGED_DUMP="$src/sql/$SP_DB_NAME.sql"
   fi
-  # Out of what becomes the site's sql/ before anything moves: the dump is read from root's stage only.
+  # Out of what becomes the site's sql/ before anything moves: the dump is read from root's stage only,
+  # never through a link on the way to it (the backup's sql/ or dump/ could be one).
   if [[ -f "$STAGED_DUMP" && ! -L "$STAGED_DUMP" ]]; then
+    [[ "$(realpath -e -- "$STAGED_DUMP")" == "$(realpath -e -- "$src")/"* ]] ||
+      die "the backup's dump ${STAGED_DUMP#"$src"} is reached through a symbolic link; nothing was changed"
+    CLEANUP_PATHS+=("$src.dump.sql")
     mv -- "$STAGED_DUMP" "$src.dump.sql"
     STAGED_DUMP="$src.dump.sql"
   fi
