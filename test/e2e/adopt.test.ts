@@ -148,7 +148,7 @@ describe("a host of the original scripts, adopted in place and then rebuilt from
     sh(`mv ${OLD_REPO} ${MOVED_REPO}`);
     await platform.setSites([siteConfig(SITE, "v1", { hashSalt: { fromSecrets: true, plain: true }, backup: { adopt: { repository: MOVED_REPO } } })]);
     await platform.up();
-    assert.match(await platform.stderrOf(`${SITE}-backup-adopt`), /copied=0 tagged=0 source-snapshots=2/, "nothing is copied twice");
+    assert.match(await platform.stderrOf(`${SITE}-backup-adopt`), /copied=0 tagged=0 future=0 source-snapshots=2/, "nothing is copied twice");
     assert.equal(ourSnapshots().length, 2);
   });
 
